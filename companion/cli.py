@@ -1,0 +1,157 @@
+"""Command line: ``python -m companion doctor``.
+
+``doctor`` checks that a machine can run the course and prints a readable
+report; it exits with status 1 when anything is wrong, so scripts and
+classroom set-up checks can rely on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+import companion
+from companion import data
+
+TENSORFLOW_PROBE = (
+    "import companion; companion.quiet_tensorflow(); "
+    "import tensorflow as tf, keras; print(tf.__version__, keras.__version__)"
+)
+
+
+@dataclass
+class Check:
+    """The outcome of one doctor check."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"[{' ok ' if self.ok else 'FAIL'}] {self.name}: {self.detail}"
+
+
+def check_python() -> Check:
+    """Python's version against the package's ``Requires-Python``."""
+    try:
+        required = metadata.metadata("companion")["Requires-Python"] or ""
+    except metadata.PackageNotFoundError:
+        return Check("companion", False, "imported from source but not installed: run `make install`")
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = version in SpecifierSet(required)
+    return Check("python", ok, f"{version} (needs {required})")
+
+
+def check_requirements() -> list[Check]:
+    """Each dependency of the default install: present, at a version in its range."""
+    checks = []
+    if companion.installed_version("companion") is None:
+        return checks  # check_python already reported it
+    for text in metadata.requires("companion") or []:
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an optional extra, or another platform's package
+        version = companion.installed_version(requirement.name)
+        if version is None:
+            checks.append(Check(requirement.name, False, f"not installed (needs {requirement})"))
+        else:
+            ok = requirement.specifier.contains(version, prereleases=True)
+            checks.append(Check(requirement.name, ok, f"{version} (needs {requirement.specifier or 'any'})"))
+    return checks
+
+
+def check_tensorflow(timeout: float = 180) -> Check:
+    """TensorFlow imports in a fresh interpreter and prints nothing on stderr."""
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", TENSORFLOW_PROBE], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return Check("tensorflow import", False, f"took longer than {timeout:.0f} s")
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        return Check("tensorflow import", False, f"failed: {last}")
+    if result.stderr.strip():
+        first = result.stderr.strip().splitlines()[0]
+        return Check("tensorflow import", False, f"writes to stderr, which would show on pages: {first}")
+    versions = result.stdout.split()
+    return Check("tensorflow import", True, f"TensorFlow {versions[0]}, Keras {versions[1]} in {seconds:.1f} s")
+
+
+def check_kernel(timeout: float = 120) -> Check:
+    """A Jupyter kernel starts and can import the course package."""
+    from jupyter_client.manager import start_new_kernel
+
+    start = time.perf_counter()
+    try:
+        # The kernel's own start-up chatter is not what this check reports.
+        manager, client = start_new_kernel(
+            kernel_name="python3", startup_timeout=timeout, stderr=subprocess.DEVNULL
+        )
+    except Exception as error:  # any failure to start is what this check reports
+        return Check("jupyter kernel", False, f"'python3' kernel did not start: {error}")
+    try:
+        reply = client.execute_interactive("import companion", timeout=timeout, output_hook=lambda msg: None)
+        ok = reply["content"]["status"] == "ok"
+        detail = "starts and imports companion" if ok else f"cannot import companion: {reply['content'].get('evalue')}"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return Check("jupyter kernel", ok, f"{detail} ({time.perf_counter() - start:.1f} s)")
+
+
+def check_data(directory: Path = data.DATA_DIR) -> list[Check]:
+    """Every shipped dataset matches the SHA-256 of the manifest."""
+    return [
+        Check(f"data {name}", outcome == "ok", "SHA-256 matches the manifest" if outcome == "ok" else outcome)
+        for name, outcome in data.verify_all(directory).items()
+    ]
+
+
+def doctor(data_dir: Path = data.DATA_DIR) -> list[Check]:
+    """Run every check, in the order a reader would fix problems."""
+    return [
+        check_python(),
+        *check_requirements(),
+        check_tensorflow(),
+        check_kernel(),
+        *check_data(data_dir),
+    ]
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    checks = doctor(args.data_dir)
+    for check in checks:
+        print(check.line())
+    failed = [check.name for check in checks if not check.ok]
+    if failed:
+        print(f"\n{len(failed)} problem(s): {', '.join(failed)}. See README.md, section 'Set-up'.")
+        return 1
+    print(f"\nAll {len(checks)} checks passed: this machine can run the course.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    doctor_parser = commands.add_parser("doctor", help="check that this machine can run the course")
+    doctor_parser.add_argument(
+        "--data-dir", type=Path, default=data.DATA_DIR, help="folder of the shipped data to verify (default: the package's)"
+    )
+    doctor_parser.set_defaults(run=run_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
