@@ -95,9 +95,7 @@ def check_kernel(timeout: float = 120) -> Check:
     start = time.perf_counter()
     try:
         # The kernel's own start-up chatter is not what this check reports.
-        manager, client = start_new_kernel(
-            kernel_name="python3", startup_timeout=timeout, stderr=subprocess.DEVNULL
-        )
+        manager, client = start_new_kernel(kernel_name="python3", startup_timeout=timeout, stderr=subprocess.DEVNULL)
     except Exception as error:  # any failure to start is what this check reports
         return Check("jupyter kernel", False, f"'python3' kernel did not start: {error}")
     try:
@@ -145,9 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     doctor_parser = commands.add_parser("doctor", help="check that this machine can run the course")
-    doctor_parser.add_argument(
-        "--data-dir", type=Path, default=data.DATA_DIR, help="folder of the shipped data to verify (default: the package's)"
-    )
+    doctor_parser.add_argument("--data-dir", type=Path, default=data.DATA_DIR, help="shipped data folder to verify")
     doctor_parser.set_defaults(run=run_doctor)
     return parser
 

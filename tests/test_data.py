@@ -1,0 +1,100 @@
+"""Shipped data: manifest, hash check, the Pima loader."""
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from companion import data
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIRED_KEYS = {"file", "sha256", "rows", "columns", "description", "source", "citation", "bibtex_key", "licence"}
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A private copy of the shipped data folder that a test may damage."""
+    for name in data.available():
+        shutil.copy(data.DATA_DIR / data.info(name)["file"], tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", data.available())
+def test_manifest_entry_is_complete_and_true(name):
+    entry = data.info(name)
+    assert REQUIRED_KEYS <= entry.keys()
+    path = data.DATA_DIR / entry["file"]
+    assert data.sha256(path) == entry["sha256"]
+    frame = pd.read_csv(path)
+    assert len(frame) == entry["rows"]
+    assert list(frame.columns) == entry["columns"]
+    bibliography = (ROOT / "book" / "references.bib").read_text()
+    assert re.search(rf"@\w+\{{{entry['bibtex_key']},", bibliography), "citation missing from references.bib"
+
+
+def test_every_file_in_the_data_folder_is_in_the_manifest():
+    shipped = {p.name for p in data.DATA_DIR.iterdir() if p.suffix in {".csv", ".npz", ".json"}}
+    assert shipped - {"manifest.json"} == {entry["file"] for entry in data.manifest().values()}
+
+
+def test_pima_matches_the_published_description():
+    pima = data.load_pima()
+    assert pima.shape == (768, 9)
+    assert list(pima.columns) == [*data.PIMA_FEATURES, "diabetes"]
+    assert pima["diabetes"].value_counts().to_dict() == {0: 500, 1: 268}
+    assert pima["age"].min() == 21  # the study included women aged 21 or over
+    assert not pima.isna().any().any()
+
+
+def test_pima_impossible_zeros_become_missing():
+    raw = data.load_pima()
+    clean = data.load_pima(zeros_as_missing=True)
+    # The counts usually quoted for this dataset.
+    expected = {"glucose": 5, "blood_pressure": 35, "skin_thickness": 227, "insulin": 374, "bmi": 11}
+    assert clean[data.PIMA_IMPOSSIBLE_ZEROS].isna().sum().to_dict() == expected
+    for column in data.PIMA_IMPOSSIBLE_ZEROS:
+        np.testing.assert_array_equal(clean[column].isna(), raw[column] == 0)
+    untouched = ["pregnancies", "diabetes_pedigree", "age", "diabetes"]
+    pd.testing.assert_frame_equal(clean[untouched], raw[untouched])
+    assert (raw["pregnancies"] == 0).sum() > 0  # zero pregnancies is a real value and stays
+
+
+def test_tampered_file_is_refused(data_copy):
+    path = data_copy / data.info("pima_diabetes")["file"]
+    text = path.read_text()
+    path.write_text(text.replace("148", "149", 1))
+    with pytest.raises(ValueError, match="SHA-256 .* expected .* modified or corrupted"):
+        data.load_pima(directory=data_copy)
+    assert data.verify_all(data_copy)["pima_diabetes"] != "ok"
+
+
+def test_intact_copy_is_accepted(data_copy):
+    assert data.verify_all(data_copy) == {name: "ok" for name in data.available()}
+    assert len(data.load_pima(directory=data_copy)) == 768
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(ValueError, match="is missing"):
+        data.load_pima(directory=tmp_path)
+
+
+def test_unknown_dataset_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown dataset 'pima'.*pima_diabetes"):
+        data.info("pima")
+
+
+def test_wrong_shape_is_refused_even_with_a_matching_hash(tmp_path, monkeypatch):
+    path = tmp_path / "small.csv"
+    path.write_text("a,b\n1,2\n")
+    entry = {"file": "small.csv", "sha256": data.sha256(path), "rows": 5, "columns": ["a", "b"]}
+    monkeypatch.setattr(data, "manifest", lambda: {"small": entry})
+    with pytest.raises(ValueError, match="expected 5 rows"):
+        data._read_checked_csv("small", tmp_path)
+
+
+def test_zeros_as_missing_must_be_a_bool():
+    with pytest.raises(TypeError, match="zeros_as_missing must be True or False"):
+        data.load_pima(zeros_as_missing="yes")

@@ -1,0 +1,86 @@
+"""companion.setup(): seeds, quiet TensorFlow, plot style; a light import."""
+
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import companion
+
+
+def draws():
+    """One draw from each random source a chapter uses."""
+    import keras
+
+    return (
+        random.random(),
+        np.random.rand(3),  # noqa: NPY002 - the global generator that setup() seeds
+        keras.random.uniform((3,), seed=None).numpy(),
+        keras.initializers.GlorotUniform()((2, 2)).numpy(),
+    )
+
+
+def test_same_seed_gives_the_same_numbers_in_python_numpy_and_keras():
+    companion.setup(seed=7, verbose=False)
+    first = draws()
+    companion.setup(seed=7, verbose=False)
+    second = draws()
+    assert first[0] == second[0]
+    for a, b in zip(first[1:], second[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_different_seeds_give_different_numbers():
+    companion.setup(seed=1, verbose=False)
+    first = draws()
+    companion.setup(seed=2, verbose=False)
+    second = draws()
+    assert first[0] != second[0]
+    for a, b in zip(first[1:], second[1:], strict=True):
+        assert not np.array_equal(a, b)
+
+
+def test_import_is_light():
+    code = "import sys, companion, companion.data; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_tensorflow_is_silent_after_setup():
+    # Run in a fresh interpreter: the quieting must happen before TensorFlow is imported.
+    code = "import companion; companion.setup(verbose=False); import tensorflow as tf; tf.constant(1.0) + 1"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TF_")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_setup_prints_the_versions(capsys):
+    assert companion.setup(seed=0, keras=False) is None  # nothing echoed twice in a notebook
+    printed = capsys.readouterr().out
+    found = companion.versions()
+    for name in ["python", "numpy", "keras", "tensorflow", "companion"]:
+        assert name in found
+        assert f"{name} {found[name]}" in printed
+    assert found["companion"] == companion.__version__
+
+
+def test_plot_style_is_the_colour_blind_safe_palette():
+    import matplotlib as mpl
+
+    companion.setup(keras=False, verbose=False)
+    colours = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
+    assert colours == companion.OKABE_ITO
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True, None])
+def test_bad_seed_is_refused(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        companion.setup(seed=seed, keras=False, verbose=False)
