@@ -9,11 +9,13 @@ STAMP  := $(VENV)/.installed
 # compiled with; on another Python the ranges of pyproject.toml are used.
 LOCK_PYTHON := 3.11
 
-.PHONY: help install book book-all test lab doctor bench lint lock clean
+.PHONY: help install book book-all check-site test lab doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
 	@echo "make test      unit tests and every notebook (pytest + nbval)"
+	@echo "make book-all  build the book from scratch, as CI does"
+	@echo "make check-site check the built pages (after make book)"
 	@echo "make lab       open the chapters in JupyterLab"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
@@ -43,6 +45,10 @@ book: $(STAMP)
 book-all: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# Checks of the built pages: alt text, images present, no error or stderr shown.
+check-site: $(STAMP)
+	CHECK_BUILT_SITE=1 $(BIN)/python -m pytest tests/test_built_site.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
