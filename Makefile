@@ -63,7 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/chapter_times.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check companion tests scripts benchmarks
+	$(BIN)/ruff check .
 
 lock: $(STAMP)
 	$(BIN)/pip-compile --extra book --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
