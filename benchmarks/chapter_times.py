@@ -10,6 +10,7 @@ Usage::
 
     python benchmarks/chapter_times.py            # chapters and book
     python benchmarks/chapter_times.py --no-book  # chapters only
+    python benchmarks/chapter_times.py --no-book --only imaging  # one chapter
 
 Prints a Markdown table; exits 1 if a budget is exceeded.
 """
@@ -86,6 +87,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-book", action="store_true", help="skip the two book builds")
+    parser.add_argument("--only", metavar="TEXT", help="time only the chapters whose path contains TEXT")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
@@ -95,6 +97,8 @@ def main() -> int:
     print("| chapter | cold run (s) | peak memory (MiB) | budget |")
     print("| --- | ---: | ---: | --- |")
     for path in chapters():
+        if args.only and args.only not in str(path):
+            continue
         measured = time_chapter(path)
         ok = measured["total_seconds"] <= CHAPTER_BUDGET_S and measured["peak_mib"] <= MEMORY_BUDGET_MIB
         failures += not ok
