@@ -9,13 +9,15 @@ STAMP  := $(VENV)/.installed
 # compiled with; on another Python the ranges of pyproject.toml are used.
 LOCK_PYTHON := 3.11
 
-.PHONY: help install book book-all check-site test lab doctor bench lint lock clean
+.PHONY: help install book book-all check-site check-browser check-determinism test lab doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
 	@echo "make test      unit tests and every notebook (pytest + nbval)"
 	@echo "make book-all  build the book from scratch, as CI does"
 	@echo "make check-site check the built pages (after make book)"
+	@echo "make check-browser open every built page in headless Chromium and check it"
+	@echo "make check-determinism run the key chapters twice and compare their glued numbers"
 	@echo "make lab       open the chapters in JupyterLab"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
@@ -46,9 +48,20 @@ book-all: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-# Checks of the built pages: alt text, images present, no error or stderr shown.
+# Checks of the built pages: alt text, images present, no error or stderr shown, size budget.
+# These checks read BUILT_SITE if set (default _build/html), e.g. BUILT_SITE=/tmp/build/_build/html.
 check-site: $(STAMP)
 	CHECK_BUILT_SITE=1 $(BIN)/python -m pytest tests/test_built_site.py
+
+# The built pages in Debian's Chromium (CHROMIUM=/path/to/chrome to use another):
+# JavaScript errors, images, equations, outputs, buttons, links, search; screenshots
+# go to browser-screenshots/ beside the HTML.
+check-browser: $(STAMP)
+	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py
+
+# Executes the clinical-data and imaging chapters twice each (a few minutes).
+check-determinism: $(STAMP)
+	CHECK_DETERMINISM=1 $(BIN)/python -m pytest tests/test_determinism.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -1,8 +1,13 @@
-"""Command line: ``python -m companion doctor``.
+"""Command line: ``python -m companion doctor | start | student``.
 
 ``doctor`` checks that a machine can run the course and prints a readable
 report; it exits with status 1 when anything is wrong, so scripts and
 classroom set-up checks can rely on it.
+
+``start DIR`` copies the course's notebooks into a learner's working folder
+(``--student`` for the edition without solutions); ``student DIR`` writes the
+student edition, for a teacher to hand out. Both refuse a folder that is not
+empty unless ``--force`` is given, and exit with status 1 when they refuse.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import companion
-from companion import data
+from companion import classroom, data
 
 TENSORFLOW_PROBE = (
     "import companion; companion.quiet_tensorflow(); "
@@ -139,12 +144,46 @@ def run_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_copy(args: argparse.Namespace) -> int:
+    """``start`` and ``student``: copy the notebooks, print what was written."""
+    student = args.command == "student" or args.student
+    try:
+        report = classroom.copy_course(args.folder, book=args.book, student=student, force=args.force)
+    except (FileExistsError, FileNotFoundError, ValueError) as error:
+        print(f"Nothing written: {error}", file=sys.stderr)
+        return 1
+    edition = "student edition (solutions removed, outputs cleared)" if student else "notebooks"
+    print(f"Wrote the {edition} of {len(report.notebooks)} chapter(s) to {report.target}:")
+    for line in report.lines():
+        print(line)
+    if student:
+        print(f"Removed {report.solutions_removed} solution(s); every other cell is unchanged.")
+    print("The data ship with the installed companion package, so the notebooks run offline.")
+    if args.command == "start":
+        print(f"Next: jupyter lab {report.target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     doctor_parser = commands.add_parser("doctor", help="check that this machine can run the course")
     doctor_parser.add_argument("--data-dir", type=Path, default=data.DATA_DIR, help="shipped data folder to verify")
     doctor_parser.set_defaults(run=run_doctor)
+    helps = {
+        "start": "copy the course's notebooks into a working folder for a learner",
+        "student": "write the student edition: the notebooks without solutions or outputs",
+    }
+    for name, text in helps.items():
+        copy_parser = commands.add_parser(name, help=text, description=text)
+        copy_parser.add_argument("folder", type=Path, help="folder to write to (created if missing; must be empty)")
+        copy_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
+        copy_parser.add_argument("--book", type=Path, default=None, help="the course's book folder (default: this one)")
+        if name == "start":
+            copy_parser.add_argument("--student", action="store_true", help="copy the student edition")
+        else:
+            copy_parser.set_defaults(student=True)
+        copy_parser.set_defaults(run=run_copy)
     return parser
 
 

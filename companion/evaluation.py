@@ -39,6 +39,8 @@ from sklearn.model_selection import GroupShuffleSplit
 
 
 def _as_1d(name: str, values: object) -> np.ndarray:
+    if np.iscomplexobj(values):  # casting to float would silently drop the imaginary part
+        raise ValueError(f"{name} must be real numbers, got complex values")
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as error:
@@ -112,6 +114,12 @@ def _check_fraction(name: str, value: object, *, open_interval: bool = False) ->
         interval = "(0, 1)" if open_interval else "[0, 1]"
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     return float(value)
+
+
+def _check_seed(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -282,8 +290,12 @@ def predictive_values(
     """
     sensitivity = _check_fraction("sensitivity", sensitivity)
     specificity = _check_fraction("specificity", specificity)
-    p = np.asarray(prevalence, dtype=float) if not isinstance(prevalence, bool) else np.asarray(np.nan)
-    if not np.all(np.isfinite(p)) or np.any((p <= 0) | (p >= 1)):
+    try:
+        # A string or a bool is not a prevalence, even where NumPy would convert it.
+        p = np.asarray(np.nan if isinstance(prevalence, (str, bytes, bool)) else prevalence, dtype=float)
+    except (TypeError, ValueError):
+        p = np.asarray(np.nan)
+    if p.size == 0 or not np.all(np.isfinite(p)) or np.any((p <= 0) | (p >= 1)):
         raise ValueError(f"prevalence must be a number (or numbers) in (0, 1), got {prevalence!r}")
     with np.errstate(invalid="ignore", divide="ignore"):
         ppv = sensitivity * p / (sensitivity * p + (1 - specificity) * (1 - p))
@@ -365,7 +377,7 @@ def bootstrap_ci(
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 10:
         raise ValueError(f"n_resamples must be an integer of at least 10, got {n_resamples!r}")
     confidence = _check_fraction("confidence", confidence, open_interval=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_check_seed("seed", seed))
     positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     resamples = np.empty(n_resamples)
     for i in range(n_resamples):
@@ -473,7 +485,14 @@ def check_no_group_overlap(**splits: object) -> None:
     """
     if len(splits) < 2:
         raise ValueError(f"give at least two named splits, got {list(splits)}")
-    sets = {name: set(np.asarray(groups).ravel().tolist()) for name, groups in splits.items()}
+    sets = {}
+    for name, groups in splits.items():
+        try:
+            sets[name] = set(np.asarray(groups).ravel().tolist())
+        except (TypeError, ValueError) as error:  # lists, dicts and sets cannot identify a group
+            raise TypeError(
+                f"{name} must hold group identifiers (numbers or strings), got {groups!r}: {error}"
+            ) from None
     shared = []
     for (name_a, a), (name_b, b) in combinations(sets.items(), 2):
         common = sorted(a & b, key=str)
@@ -520,6 +539,7 @@ def group_train_test_split(
     if group_array.dtype.kind == "f" and np.isnan(group_array).any():
         raise ValueError("groups must not contain NaN, got a NaN group identifier")
     test_size = _check_fraction("test_size", test_size, open_interval=True)
+    random_state = _check_seed("random_state", random_state)
     n_groups = np.unique(group_array).size
     if n_groups < 2:
         raise ValueError(f"groups must contain at least two distinct groups, got {n_groups}")

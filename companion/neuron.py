@@ -41,10 +41,12 @@ def _finite_array(values: ArrayLike, name: str) -> np.ndarray:
     """
     try:
         array = np.asarray(values)
-        if not np.issubdtype(array.dtype, np.floating):
+        if not np.issubdtype(array.dtype, np.floating) and not np.iscomplexobj(array):
             array = array.astype(float)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be numbers, got {values!r}") from error
+    if np.iscomplexobj(array):  # casting to float would silently drop the imaginary part
+        raise ValueError(f"{name} must be real numbers, got complex values of dtype {array.dtype}")
     bad = ~np.isfinite(array)
     if bad.any():
         raise ValueError(

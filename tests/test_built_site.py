@@ -2,10 +2,13 @@
 
 .ci/run builds the book, then runs this file, so every page that readers
 see is checked: it exists, its images have alt text and load from the
-site, and no executed cell shows an error or stray stderr.
+site, no executed cell shows an error or stray stderr, and no page with its
+images is heavier than the budget.
 
 The checks run only when asked (``CHECK_BUILT_SITE=1``, as ``make check-site``
-and CI do): a plain ``pytest`` must not judge a stale build.
+and CI do): a plain ``pytest`` must not judge a stale build. They look at
+``$BUILT_SITE`` if set (a build made with ``--path-output DIR`` is in
+``DIR/_build/html``), else at the repository's ``_build/html``.
 """
 
 import os
@@ -14,18 +17,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CHECK_BUILT_SITE") != "1", reason="checks of the built site run with CHECK_BUILT_SITE=1"
 )
 
+#: Largest size of one page plus the images it shows (shared theme files excluded: they are cached once).
+PAGE_BUDGET_BYTES = 3 * 1024 * 1024
 
-def test_site_exists():
-    assert (SITE / "index.html").exists(), "build the book first: make book"
+
+def test_site_exists(site):
+    assert (site / "index.html").exists(), f"no built book in {site}: build it first (make book)"
 
 
 class PageParser(HTMLParser):
@@ -43,12 +45,8 @@ class PageParser(HTMLParser):
         self.classes.extend((attributes.get("class") or "").split())
 
 
-def page_paths() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return [SITE / f"{name}.html" for name in files]
+def html_of(site: Path, page: str) -> Path:
+    return site / f"{page}.html"
 
 
 def parse(path: Path) -> PageParser:
@@ -57,13 +55,18 @@ def parse(path: Path) -> PageParser:
     return parser
 
 
-@pytest.mark.parametrize("path", page_paths(), ids=lambda p: p.stem)
-def test_page_was_built(path):
-    assert path.exists()
+def local_images(path: Path) -> list[Path]:
+    """Files of the images a page shows from the site itself (not data: or remote URLs)."""
+    sources = {image["src"] for image in parse(path).images if image.get("src")}
+    return sorted({(path.parent / source).resolve() for source in sources if not re.match(r"(https?:|data:)", source)})
 
 
-@pytest.mark.parametrize("path", page_paths(), ids=lambda p: p.stem)
-def test_images_have_alt_text_and_exist(path):
+def test_page_was_built(site, toc_page):
+    assert html_of(site, toc_page).exists()
+
+
+def test_images_have_alt_text_and_exist(site, toc_page):
+    path = html_of(site, toc_page)
     for image in parse(path).images:
         if "logo" in (image.get("class") or ""):
             continue
@@ -73,10 +76,37 @@ def test_images_have_alt_text_and_exist(path):
             assert (path.parent / source).resolve().exists(), f"image not in the site: {source}"
 
 
-@pytest.mark.parametrize("path", page_paths(), ids=lambda p: p.stem)
-def test_no_cell_shows_an_error_or_stderr(path):
+def test_no_cell_shows_an_error_or_stderr(site, toc_page):
+    path = html_of(site, toc_page)
     html = path.read_text(encoding="utf-8")
     classes = set(parse(path).classes)
     assert "traceback" not in classes
     assert "Traceback (most recent call last)" not in html
     assert "stderr" not in classes, "a cell wrote to stderr"
+
+
+def test_page_with_its_images_fits_the_budget(site, toc_page, tally):
+    path = html_of(site, toc_page)
+    images = local_images(path)
+    sizes = {file.name: file.stat().st_size for file in images if file.exists()}
+    total = path.stat().st_size + sum(sizes.values())
+    tally["pages within the 3 MB budget (page + its images)"] += 1
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:3]
+    assert total <= PAGE_BUDGET_BYTES, (
+        f"{toc_page}: {total / 2**20:.2f} MiB with its {len(sizes)} images, over the budget of "
+        f"{PAGE_BUDGET_BYTES / 2**20:.0f} MiB; largest images {largest}: make figures smaller or show fewer pixels"
+    )
+
+
+def test_report_site_size(site, all_toc_pages, tally):
+    """Not a check: records the size of the whole site and of the heaviest page for the summary."""
+    files = [file for file in site.rglob("*") if file.is_file()]
+    tally[f"site size in KiB ({site})"] = sum(file.stat().st_size for file in files) // 1024
+    pages = [html_of(site, page) for page in all_toc_pages if html_of(site, page).exists()]
+    if pages:
+        weights = {
+            page: page.stat().st_size + sum(image.stat().st_size for image in local_images(page) if image.exists())
+            for page in pages
+        }
+        heaviest = max(weights, key=weights.get)
+        tally[f"heaviest page with its images in KiB ({heaviest.relative_to(site)})"] = weights[heaviest] // 1024

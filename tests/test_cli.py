@@ -1,7 +1,9 @@
-"""python -m companion doctor."""
+"""python -m companion doctor | start | student."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,8 @@ def fast_doctor(monkeypatch):
 
 
 def test_doctor_fails_on_tampered_data(tmp_path, capsys, fast_doctor):
+    for other in data.available():  # a copy of every shipped file, then one of them tampered with
+        shutil.copyfile(data.DATA_DIR / data.info(other)["file"], tmp_path / data.info(other)["file"])
     name = data.available()[0]
     (tmp_path / data.info(name)["file"]).write_text("not the shipped data\n")
     assert cli.main(["doctor", "--data-dir", str(tmp_path)]) == 1
@@ -44,3 +48,60 @@ def test_unknown_command_is_an_argparse_error(capsys):
         cli.main(["docter"])
     assert stop.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+# python -m companion start | student
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "companion", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", ["start", "student"])
+def test_copy_commands_write_every_chapter_and_say_so(command, tmp_path):
+    target = tmp_path / "course"
+    result = run_cli(command, str(target))
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.relative_to(target) for path in target.rglob("*.ipynb"))
+    assert written
+    assert Path("foundations/medicine_and_ai.ipynb") in written
+    for path in written:
+        assert str(path) in result.stdout
+    assert ("solution(s)" in result.stdout) == (command == "student")
+
+
+@pytest.mark.parametrize("command", ["start", "student"])
+def test_copy_commands_refuse_a_non_empty_folder(command, tmp_path, capsys):
+    (tmp_path / "my_notes.txt").write_text("a learner's work\n")
+    assert cli.main([command, str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "Nothing written" in captured.err
+    assert "--force" in captured.err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["my_notes.txt"]
+
+
+def test_force_overwrites_notebooks_and_keeps_other_files(tmp_path, capsys):
+    assert cli.main(["start", str(tmp_path)]) == 0
+    notebook = tmp_path / "foundations" / "medicine_and_ai.ipynb"
+    notebook.write_text("edited by the learner")
+    (tmp_path / "my_notes.txt").write_text("a learner's work\n")
+    assert cli.main(["start", str(tmp_path)]) == 1
+    assert notebook.read_text() == "edited by the learner"
+    assert cli.main(["start", "--force", str(tmp_path)]) == 0
+    assert notebook.read_text() != "edited by the learner"
+    assert (tmp_path / "my_notes.txt").exists()
+    assert "jupyter lab" in capsys.readouterr().out
+
+
+def test_start_student_flag_and_student_command_write_the_same(tmp_path):
+    assert cli.main(["start", "--student", str(tmp_path / "a")]) == 0
+    assert cli.main(["student", str(tmp_path / "b")]) == 0
+    for path in (tmp_path / "a").rglob("*.ipynb"):
+        assert path.read_text() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_text()
+
+
+def test_a_file_or_the_book_itself_is_refused(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["student", str(tmp_path / "file"), "--force"]) == 1
+    assert cli.main(["student", str(tmp_path / "inside"), "--book", str(tmp_path / "missing")]) == 1
+    assert "Nothing written" in capsys.readouterr().err

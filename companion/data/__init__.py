@@ -8,8 +8,8 @@ silently edited copy.
 Examples
 --------
 >>> from companion import data
->>> data.available()
-['pima_diabetes']
+>>> 'pima_diabetes' in data.available()
+True
 >>> data.load_pima().shape
 (768, 9)
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -61,8 +62,8 @@ def info(name: str) -> dict:
         If ``name`` is not a shipped dataset; the message lists the known names.
     """
     entries = manifest()
-    if name not in entries:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {available()}")
+    if not isinstance(name, str) or name not in entries:
+        raise ValueError(f"unknown dataset {name!r}; name must be one of {available()}")
     return entries[name]
 
 
@@ -150,8 +151,257 @@ def load_pima(zeros_as_missing: bool = False, directory: Path = DATA_DIR) -> pd.
     """
     if not isinstance(zeros_as_missing, bool):
         raise TypeError(f"zeros_as_missing must be True or False, got {zeros_as_missing!r}")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a path (str or pathlib.Path), got {directory!r}")
     frame = _read_checked_csv("pima_diabetes", directory)
     if zeros_as_missing:
         columns = PIMA_IMPOSSIBLE_ZEROS
         frame[columns] = frame[columns].astype(float).mask(frame[columns] == 0)
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# Toxicity: drug-induced liver injury (shipped) and Tox21 (downloaded on demand)
+
+#: Severity levels of the liver-injury outcome, in increasing order.
+HEPATIC_INJURY_LEVELS = ["none", "mild", "severe"]
+
+#: The twelve Tox21 assays of MoleculeNet: seven nuclear-receptor (NR) and five stress-response (SR) assays.
+TOX21_TASKS = [
+    "NR-AR",
+    "NR-AR-LBD",
+    "NR-AhR",
+    "NR-Aromatase",
+    "NR-ER",
+    "NR-ER-LBD",
+    "NR-PPAR-gamma",
+    "SR-ARE",
+    "SR-ATAD5",
+    "SR-HSE",
+    "SR-MMP",
+    "SR-p53",
+]
+#: MoleculeNet's canonical copy of the Tox21 data (DeepChem's S3 bucket).
+TOX21_URL = "https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/tox21.csv.gz"
+#: Hash of ``tox21.csv.gz`` as pinned by TorchDrug 0.2.1 (``torchdrug/datasets/tox21.py``), the only
+#: published hash of this file we know of; it is an MD5, so it guards against corruption and
+#: silent changes, not against a deliberate forgery. Replace it by a SHA-256 (``"sha256:..."``)
+#: once one is published alongside the file.
+TOX21_KNOWN_HASH = "md5:2882d69e70bba0fec14995f26787cc25"
+
+
+def load_hepatic_injury(directory: Path = DATA_DIR) -> pd.DataFrame:
+    """Load Kuhn and Johnson's drug-induced liver-injury data (281 compounds).
+
+    The compounds are anonymous: the data hold no structures (no SMILES),
+    only 376 predictors computed or measured for each compound.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Folder holding the file; defaults to the package's own data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        281 rows, one per compound, with ``bio_assay_001`` to
+        ``bio_assay_184`` (activity in 184 biological screens, 0 to 10, mode
+        4), ``chem_fp_001`` to ``chem_fp_192`` (counts of substructures and
+        physicochemical properties thought to relate to liver injury) and
+        ``injury``, an ordered categorical with levels
+        :data:`HEPATIC_INJURY_LEVELS` (``none`` < ``mild`` < ``severe``).
+
+    Examples
+    --------
+    >>> frame = load_hepatic_injury()
+    >>> frame.shape
+    (281, 377)
+    >>> frame["injury"].value_counts().sort_index().to_dict()
+    {'none': 106, 'mild': 145, 'severe': 30}
+    """
+    frame = _read_checked_csv("hepatic_injury", directory)
+    unexpected = sorted(set(frame["injury"]) - set(HEPATIC_INJURY_LEVELS))
+    if unexpected:
+        raise ValueError(f"dataset 'hepatic_injury': injury must be one of {HEPATIC_INJURY_LEVELS}, got {unexpected}")
+    frame["injury"] = pd.Categorical(frame["injury"], categories=HEPATIC_INJURY_LEVELS, ordered=True)
+    return frame
+
+
+#: Classes of the solubility set, from least to most soluble.
+SOLUBILITY_CLASSES = ["low", "medium", "high"]
+
+
+def load_solubility(directory: Path = DATA_DIR) -> pd.DataFrame:
+    """Load the RDKit Book's aqueous-solubility set (1,282 molecules, Huuskonen's data).
+
+    Parameters
+    ----------
+    directory : path, optional
+        Folder holding the file; defaults to the package's own data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per molecule: ``name``, ``smiles``, ``logS`` (log10 of the
+        solubility in mol/L), ``solubility_class`` (an ordered categorical,
+        :data:`SOLUBILITY_CLASSES`) and ``split``, the published ``train``
+        (1,025) or ``test`` (257) set.
+
+    Examples
+    --------
+    >>> frame = load_solubility()
+    >>> frame.shape, frame["split"].value_counts().to_dict()
+    ((1282, 5), {'train': 1025, 'test': 257})
+    """
+    frame = _read_checked_csv("solubility", directory)
+    unexpected = sorted(set(frame["solubility_class"]) - set(SOLUBILITY_CLASSES)) + sorted(
+        set(frame["split"]) - {"train", "test"}
+    )
+    if unexpected or frame["logS"].isna().any() or frame["smiles"].isna().any():
+        raise ValueError(f"dataset 'solubility': unexpected classes or splits {unexpected}, or missing values")
+    frame["solubility_class"] = pd.Categorical(frame["solubility_class"], categories=SOLUBILITY_CLASSES, ordered=True)
+    return frame
+
+
+def load_freesolv(directory: Path = DATA_DIR) -> pd.DataFrame:
+    """Load FreeSolv: hydration free energies of 642 molecules.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Folder holding the file; defaults to the package's own data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iupac`` (name), ``smiles``, ``expt`` (measured hydration free
+        energy, kcal/mol) and ``calc`` (the same from alchemical free-energy
+        simulation, kcal/mol).
+
+    Examples
+    --------
+    >>> frame = load_freesolv()
+    >>> frame.shape, bool((frame["expt"] < 5).all())
+    ((642, 4), True)
+    """
+    frame = _read_checked_csv("freesolv", directory)
+    if frame[["smiles", "expt", "calc"]].isna().any().any():
+        raise ValueError("dataset 'freesolv': smiles, expt and calc must have no missing values")
+    return frame
+
+
+def load_approved_drugs(directory: Path = DATA_DIR) -> pd.DataFrame:
+    """Load the SMILES of 1,935 approved drugs from ChEMBL (salts included, no labels).
+
+    Parameters
+    ----------
+    directory : path, optional
+        Folder holding the file; defaults to the package's own data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column, ``smiles``, as registered: a salt such as a
+        hydrobromide keeps its counter-ion (``Br.CC(N)Cc1ccc(O)cc1``), so
+        standardise before computing properties.
+
+    Examples
+    --------
+    >>> frame = load_approved_drugs()
+    >>> frame.shape, frame["smiles"].iloc[0]
+    ((1935, 1), 'Br.CC(N)Cc1ccc(O)cc1')
+    """
+    frame = _read_checked_csv("approved_drugs", directory)
+    if frame["smiles"].isna().any():
+        raise ValueError("dataset 'approved_drugs': smiles must have no missing values")
+    return frame
+
+
+def data_cache_dir() -> Path:
+    """Folder for downloaded data: ``$COMPANION_DATA_DIR``, else the user cache.
+
+    Examples
+    --------
+    >>> isinstance(data_cache_dir(), Path)
+    True
+    """
+    configured = os.environ.get("COMPANION_DATA_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import pooch  # imported here so that ``import companion`` stays light
+
+    return Path(pooch.os_cache("companion"))
+
+
+def load_tox21(
+    cache_dir: Path | str | None = None,
+    *,
+    download: bool = True,
+    url: str = TOX21_URL,
+    known_hash: str = TOX21_KNOWN_HASH,
+) -> pd.DataFrame:
+    """Load MoleculeNet's Tox21 data (about 7,800 molecules, 12 assays), downloading it once.
+
+    The file is fetched with pooch from ``url`` into ``cache_dir`` and
+    checked against ``known_hash``; later calls read the cached copy
+    without any network access. Nothing is downloaded when the cached file
+    is already there.
+
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Download folder; defaults to :func:`data_cache_dir`.
+    download : bool, default True
+        ``False`` refuses to touch the network and raises if the file is not
+        cached yet.
+    url : str, default :data:`TOX21_URL`
+    known_hash : str, default :data:`TOX21_KNOWN_HASH`
+        ``"md5:..."`` or ``"sha256:..."`` of the ``.csv.gz`` file; required,
+        so a changed file is never used silently.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per molecule with the twelve :data:`TOX21_TASKS` columns
+        (1.0 active, 0.0 inactive, NaN not tested), ``mol_id`` and ``smiles``.
+
+    Raises
+    ------
+    ValueError
+        If the cached file's hash differs from ``known_hash`` (delete it to
+        download again), if the file is missing and ``download`` is False,
+        or if the columns or labels are not those of Tox21.
+
+    Examples
+    --------
+    >>> load_tox21("/nonexistent-cache", download=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: Tox21 is not in /nonexistent-cache/tox21.csv.gz and download=False; run once with download=True online
+    """
+    import pooch
+
+    if not isinstance(known_hash, str) or ":" not in known_hash:
+        raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else data_cache_dir()
+    path = folder / "tox21.csv.gz"
+    if path.is_file():
+        algorithm, expected = known_hash.split(":", 1)
+        digest = pooch.file_hash(str(path), alg=algorithm)
+        if digest != expected.lower():
+            raise ValueError(
+                f"Tox21: {path} has {algorithm} {digest}, expected {expected}; the file changed or is corrupted, "
+                "delete it to download it again"
+            )
+    elif not download:
+        raise ValueError(f"Tox21 is not in {path} and download=False; run once with download=True online")
+    local = pooch.retrieve(url, known_hash=known_hash, fname=path.name, path=folder, progressbar=False)
+    frame = pd.read_csv(local)
+    missing = [column for column in [*TOX21_TASKS, "mol_id", "smiles"] if column not in frame.columns]
+    if missing:
+        raise ValueError(f"Tox21: {local} lacks the columns {missing}; got {list(frame.columns)}")
+    labels = frame[TOX21_TASKS].to_numpy(dtype=float)
+    if not ((labels == 0) | (labels == 1) | pd.isna(labels)).all():
+        raise ValueError("Tox21: task columns must hold only 0, 1 or missing values")
+    frame[TOX21_TASKS] = labels
     return frame

@@ -1,0 +1,352 @@
+"""Explaining image classifiers: where does a network look, and can we trust the map?
+
+Grad-CAM (Selvaraju et al.) weighs the feature maps of a convolution layer
+by the gradient of the class score and keeps the positive part, giving a
+coarse heat map of the evidence for the prediction. Two checks decide
+whether such a map means anything:
+
+- the *pointing game* (Zhang et al.): when the true lesion position is known,
+  how often does the map's peak fall inside it?
+- the *model-randomisation test* (Adebayo et al.): a map that barely changes
+  when the weights are replaced by random ones shows the input, not what the
+  model learned.
+
+Importing this module imports Keras, and so TensorFlow; ``import companion``
+does not. Attribution methods that work on the input pixels directly follow
+the Grad-CAM section.
+
+Examples
+--------
+>>> import numpy as np
+>>> maps = np.zeros((2, 8, 8))
+>>> maps[0, 2, 3] = 1.0  # peak inside the first lesion
+>>> maps[1, 7, 7] = 1.0  # peak far from the second
+>>> pointing_game(maps, centres=[(2, 3), (1, 1)], radii=[1.5, 1.5], margin=0.0)
+0.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from companion import quiet_tensorflow
+
+quiet_tensorflow()
+
+import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
+import tensorflow as tf  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# Grad-CAM
+
+
+def _check_images(images: object, model: keras.Model) -> np.ndarray:
+    try:
+        array = np.asarray(images, dtype="float32")
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"images must be an array of numbers, got {type(images).__name__}: {error}") from None
+    expected = tuple(model.inputs[0].shape[1:]) if model.inputs else None
+    if expected is not None and array.ndim == 3:
+        if array.shape == expected:
+            array = array[None]  # one image without its batch axis
+        elif expected[-1] == 1:
+            array = array[..., None]  # (n, H, W) for a one-channel model
+    if array.ndim != 4 or array.shape[0] == 0:
+        raise ValueError(f"images must have shape (n, height, width, channels), got shape {array.shape}")
+    if expected is not None and any(e is not None and e != a for e, a in zip(expected, array.shape[1:], strict=True)):
+        raise ValueError(f"images must match the model's input shape {expected}, got {array.shape[1:]}")
+    if not np.isfinite(array).all():
+        raise ValueError("images must be finite, got NaN or infinite values")
+    return array
+
+
+def last_conv_layer_name(model: keras.Model) -> str:
+    """Name of the model's last layer with a 4-D (batch, height, width, channels) output.
+
+    Examples
+    --------
+    >>> model = keras.Sequential(
+    ...     [keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c1"), keras.layers.Conv2D(2, 3, name="c2"),
+    ...      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)])
+    >>> last_conv_layer_name(model)
+    'c2'
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    for layer in reversed(model.layers):
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)):
+            return layer.name
+    raise ValueError(f"model {model.name!r} has no 2-D convolution layer; give layer_name explicitly")
+
+
+def grad_cam(
+    model: keras.Model,
+    images: object,
+    layer_name: str | None = None,
+    *,
+    output_index: int = 0,
+    use_logit: bool = True,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Grad-CAM heat maps of a Keras 3 image classifier, one per image, in [0, 1].
+
+    For the chosen convolution layer with feature maps :math:`A^k`, the
+    weight of channel :math:`k` is the spatial mean of
+    :math:`\\partial y / \\partial A^k`, where :math:`y` is the score of the
+    output; the map is :math:`\\mathrm{ReLU}(\\sum_k w_k A^k)`, upsampled
+    bilinearly to the image size and divided by its maximum.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built functional or Sequential model (with an ``Input``) that maps
+        images to probabilities.
+    images : array-like, shape (n, H, W, C), (n, H, W) or (H, W, C)
+        Input images, preprocessed as the model expects.
+    layer_name : str, optional
+        Convolution layer to explain; default: the last one
+        (:func:`last_conv_layer_name`), the usual choice.
+    output_index : int, default 0
+        Which output unit (class) to explain.
+    use_logit : bool, default True
+        Differentiate the log-odds ``log(p / (1 - p))`` rather than the
+        probability ``p``: a saturated sigmoid has almost no gradient, its
+        log-odds still has one.
+    batch_size : int, default 256
+        Images per gradient computation (memory versus speed).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, H, W)
+        Heat maps in [0, 1]; a map is all zeros when no location has positive
+        evidence.
+
+    Examples
+    --------
+    >>> keras.utils.set_random_seed(0)
+    >>> model = keras.Sequential(
+    ...     [keras.Input((16, 16, 1)), keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+    ...      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1, activation="sigmoid")])
+    >>> maps = grad_cam(model, np.random.default_rng(0).normal(size=(3, 16, 16, 1)))
+    >>> maps.shape, bool(maps.min() >= 0 and maps.max() <= 1)
+    ((3, 16, 16), True)
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if not model.inputs:
+        raise ValueError("model must be built with a keras.Input so that its layers' outputs are defined")
+    array = _check_images(images, model)
+    if layer_name is None:
+        layer_name = last_conv_layer_name(model)
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"layer_name must be one of the model's layers {names}, got {layer_name!r}")
+    layer = model.get_layer(layer_name)
+    if len(layer.output.shape) != 4:
+        raise ValueError(f"layer_name must name a layer with 4-D output, got {layer_name!r} with {layer.output.shape}")
+    n_outputs = int(model.outputs[0].shape[-1])
+    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
+        raise ValueError(f"output_index must be an integer, got {output_index!r}")
+    if not 0 <= output_index < n_outputs:
+        raise ValueError(f"output_index must be in [0, {n_outputs - 1}], got {output_index}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+    # One model that returns both the feature maps and the prediction, so the
+    # gradient flows from the score back to exactly these feature maps.
+    grad_model = keras.Model(model.inputs, [layer.output, model.outputs[0]])
+    height, width = array.shape[1:3]
+    maps = []
+    for start in range(0, array.shape[0], batch_size):
+        batch = tf.convert_to_tensor(array[start : start + batch_size])
+        with tf.GradientTape() as tape:
+            features, prediction = grad_model(batch, training=False)
+            score = prediction[:, output_index]
+            if use_logit:
+                p = tf.clip_by_value(score, 1e-7, 1 - 1e-7)
+                score = tf.math.log(p) - tf.math.log1p(-p)
+        gradients = tape.gradient(score, features)  # each image's score depends only on its own features
+        weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+        cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+        cam = tf.image.resize(cam[..., None], (height, width), method="bilinear")[..., 0]
+        maps.append(cam.numpy())
+    maps = np.concatenate(maps).astype(float)
+    peak = maps.reshape(maps.shape[0], -1).max(axis=1)
+    maps = np.divide(maps, peak[:, None, None], out=np.zeros_like(maps), where=peak[:, None, None] > 0)
+    return np.clip(maps, 0.0, 1.0)
+
+
+def _check_maps(maps: object) -> np.ndarray:
+    try:
+        array = np.asarray(maps, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"maps must be an array of numbers, got {type(maps).__name__}: {error}") from None
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or array.shape[0] == 0:
+        raise ValueError(f"maps must have shape (n, height, width), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("maps must be finite, got NaN or infinite values")
+    return array
+
+
+def peak_positions(maps: object) -> np.ndarray:
+    """(row, column) of the maximum of each map, shape (n, 2).
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 4, 5)); m[0, 3, 1] = 2.0
+    >>> peak_positions(m).tolist()
+    [[3, 1]]
+    """
+    array = _check_maps(maps)
+    flat = array.reshape(array.shape[0], -1).argmax(axis=1)
+    return np.stack(np.unravel_index(flat, array.shape[1:]), axis=1)
+
+
+def pointing_game(
+    maps: object, centres: Sequence[Sequence[float]], radii: Sequence[float], margin: float = 1.0
+) -> float:
+    """Fraction of maps whose peak lies within ``radius + margin`` pixels of the true lesion centre.
+
+    Zhang et al.'s pointing game, used here as a check of an explanation
+    against a known ground truth. Pass only the images that contain a lesion.
+
+    Parameters
+    ----------
+    maps : array-like, shape (n, H, W)
+        Heat maps (for example from :func:`grad_cam`).
+    centres : array-like, shape (n, 2)
+        True lesion centre of each image as (row, column) in pixels.
+    radii : array-like, shape (n,)
+        Lesion radius in pixels (positive).
+    margin : float, default 1.0
+        Tolerance in pixels added to the radius: Grad-CAM maps are upsampled
+        from a coarse grid, so a peak one pixel off the edge still points at
+        the lesion.
+
+    Returns
+    -------
+    float
+        The hit rate in [0, 1].
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 10, 10)); m[0, 5, 6] = 1.0
+    >>> pointing_game(m, [(5, 4)], [1.0], margin=1.0), pointing_game(m, [(5, 4)], [1.0], margin=0.0)
+    (1.0, 0.0)
+    """
+    array = _check_maps(maps)
+    n = array.shape[0]
+    centre_array = np.asarray(centres, dtype=float)
+    if centre_array.shape != (n, 2):
+        raise ValueError(f"centres must have shape ({n}, 2) as (row, column) per map, got shape {centre_array.shape}")
+    radius_array = np.asarray(radii, dtype=float)
+    if radius_array.shape != (n,):
+        raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
+    if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():
+        raise ValueError("centres must be finite and radii finite and positive")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not margin >= 0:
+        raise ValueError(f"margin must be a non-negative number of pixels, got {margin!r}")
+    peaks = peak_positions(array)
+    distance = np.hypot(*(peaks - centre_array).T)
+    return float(np.mean(distance <= radius_array + margin))
+
+
+@dataclass(frozen=True)
+class RandomisationCheck:
+    """Result of :func:`randomisation_check`."""
+
+    #: Spearman rank correlation between each original and randomised-model map.
+    correlations: np.ndarray = field(repr=False)
+    #: Mean of ``correlations``.
+    mean_correlation: float
+    #: Whether the maps changed enough: ``mean_correlation < threshold``.
+    passed: bool
+    threshold: float
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return f"mean rank correlation {self.mean_correlation:.2f} (< {self.threshold} required): {verdict}"
+
+
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0  # a constant map carries no ranking to compare
+    return float(spearmanr(a.ravel(), b.ravel()).statistic)
+
+
+def randomisation_check(
+    model: keras.Model,
+    images: object,
+    layer_name: str | None = None,
+    *,
+    threshold: float = 0.5,
+    seed: int = 0,
+    maps: np.ndarray | None = None,
+) -> RandomisationCheck:
+    """Model-randomisation sanity check of Grad-CAM (Adebayo et al.).
+
+    Clones the model with freshly initialised (random) weights and compares
+    its Grad-CAM maps with the trained model's. If the explanation reflects
+    what the model learned, the maps must differ: their mean Spearman rank
+    correlation must fall below ``threshold``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The trained model.
+    images : array-like
+        Images to explain, as for :func:`grad_cam`.
+    layer_name : str, optional
+        Convolution layer; default the last one.
+    threshold : float in (0, 1], default 0.5
+        Largest mean rank correlation that still counts as "changed".
+    seed : int, default 0
+        Seed of the random re-initialisation.
+    maps : numpy.ndarray, optional
+        The trained model's maps, if already computed (saves time).
+
+    Returns
+    -------
+    RandomisationCheck
+
+    Examples
+    --------
+    >>> keras.utils.set_random_seed(0)
+    >>> model = keras.Sequential(
+    ...     [keras.Input((16, 16, 1)), keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+    ...      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1, activation="sigmoid")])
+    >>> result = randomisation_check(model, np.random.default_rng(0).normal(size=(4, 16, 16, 1)))
+    >>> result.correlations.shape
+    (4,)
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    array = _check_images(images, model)
+    original = grad_cam(model, array, layer_name) if maps is None else _check_maps(maps)
+    if original.shape != array.shape[:3]:
+        raise ValueError(f"maps must have shape {array.shape[:3]} to match images, got {original.shape}")
+    keras.utils.set_random_seed(seed)
+    randomised = keras.models.clone_model(model)  # same architecture, weights drawn afresh by the initialisers
+    layer_name = layer_name or last_conv_layer_name(model)
+    # clone_model keeps the layer names, so the same layer is explained.
+    random_maps = grad_cam(randomised, array, layer_name)
+    correlations = np.array([_rank_correlation(a, b) for a, b in zip(original, random_maps, strict=True)])
+    mean = float(correlations.mean())
+    return RandomisationCheck(
+        correlations=correlations, mean_correlation=mean, passed=bool(mean < threshold), threshold=float(threshold)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Input attributions (gradient-based)

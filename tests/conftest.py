@@ -1,0 +1,109 @@
+"""Shared test set-up: the built site and its pages, Hypothesis's cache folder, and tallies.
+
+- ``site`` (fixture) is the folder of the built HTML book: ``$BUILT_SITE`` if set,
+  else the repository's ``_build/html`` (what CI builds).
+- A test that takes a ``toc_page`` argument runs once per page of ``_toc.yml``
+  (``"book/diagnosis/clinical_data"``, ...), so checks of the built site grow
+  with the book without a list to maintain.
+- ``tally`` (fixture) counts what the checks looked at (pages, images, bad
+  inputs); the totals are printed at the end of the run, also across
+  pytest-xdist workers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis.configuration import set_hypothesis_home_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Hypothesis keeps caches in ./.hypothesis by default; keep them out of the working tree.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "companion-hypothesis")
+
+
+def built_site() -> Path:
+    """The built HTML book: ``$BUILT_SITE``, or ``_build/html`` of the repository."""
+    return Path(os.environ.get("BUILT_SITE") or ROOT / "_build" / "html").resolve()
+
+
+def toc_pages() -> list[str]:
+    """Every page of ``_toc.yml`` (root, chapters and their sections), in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return pages
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "toc_page" in metafunc.fixturenames:
+        metafunc.parametrize("toc_page", toc_pages(), ids=lambda page: page.removeprefix("book/"))
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    return built_site()
+
+
+@pytest.fixture(scope="session")
+def all_toc_pages() -> list[str]:
+    return toc_pages()
+
+
+# ---------------------------------------------------------------------------
+# Tallies printed in the terminal summary
+
+_TALLY = pytest.StashKey[Counter]()
+_WORKER_KEY = "course_tally"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_TALLY] = Counter()
+
+
+@pytest.fixture(scope="session")
+def tally(pytestconfig: pytest.Config) -> Counter:
+    """A Counter the checks add to: ``tally["pages checked in the browser"] += 1``."""
+    return pytestconfig.stash[_TALLY]
+
+
+@pytest.fixture(scope="session")
+def bad_input_counter(tally: Counter):
+    """What the bad-input sweep appends one parameter name to per rejected call."""
+
+    class Appender:
+        def append(self, parameter: str) -> None:
+            tally["bad-input cases rejected with ValueError/TypeError naming the parameter"] += 1
+
+    return Appender()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # an xdist worker: hand the counts to the controller
+        worker_output[_WORKER_KEY] = dict(session.config.stash[_TALLY])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist controller: add up the workers' counts."""
+    node.config.stash[_TALLY].update(getattr(node, "workeroutput", {}).get(_WORKER_KEY, {}))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    for what, count in sorted(config.stash[_TALLY].items()):
+        terminalreporter.write_line(f"{what}: {count}")

@@ -1,0 +1,262 @@
+"""The built book in a real browser: what a reader sees, page by page.
+
+A headless Chromium (Debian's ``chromium`` package, driven by Playwright for
+Python; no browser is downloaded) opens every page of ``_toc.yml`` from a
+local web server (the search page needs http, not file://) and checks that:
+
+- the page loads without JavaScript errors and without requests that fail
+  or leave the machine (the book must work offline);
+- every image has loaded (natural width above zero) and has alt text;
+- no cell output shows a traceback, an error or stderr;
+- every equation is rendered by MathJax, without a TeX error;
+- the download button (and, on notebook pages, the launch buttons) are there;
+- every link to another page of the site points at a file that exists;
+- the search page finds each page by a word of its title.
+
+A full-page screenshot of each page is saved in ``browser-screenshots/``
+beside the HTML (``_build/browser-screenshots/`` for the default build).
+
+The checks run only when asked (``CHECK_BROWSER=1``, as ``make check-browser``
+and CI do) against ``$BUILT_SITE`` or the repository's ``_build/html``. The
+browser is ``$CHROMIUM`` if set, else ``/usr/bin/chromium``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CHECK_BROWSER") != "1", reason="browser checks of the built site run with CHECK_BROWSER=1"
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+#: Flags for a headless browser in a container or CI runner (no sandbox as root, no GPU, nothing phoning home).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Console errors of the theme itself, identical on every Jupyter Book 1 site, that do not affect readers:
+#: sphinx-thebe adds its inline configuration script twice (the second ``const`` declaration fails, the first
+#: stays in force), and pydata-sphinx-theme logs an empty theme mode on a first visit before it resets it to
+#: "auto" (setting ``html_context: {default_mode: light}`` in _config.yml would silence it). Any other error fails.
+KNOWN_THEME_ERRORS = [
+    re.compile(r"^uncaught: .*Identifier 'THEBE_JS_URL' has already been declared"),
+    re.compile(r"^Got invalid theme mode: \. Resetting to auto\.$"),
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002  (the signature of the base class)
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    """The built site served on 127.0.0.1 at a free port, for the whole module."""
+    if not (site / "index.html").exists():
+        pytest.fail(f"no built book in {site}: build it first (make book) or set BUILT_SITE")
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(site) -> Path:
+    folder = site.parent / "browser-screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+class Visit:
+    """One page opened in a fresh browser context, with what went wrong while it loaded."""
+
+    def __init__(self, browser, base_url: str, path: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", lambda request: self.failed.append(f"{request.url} ({request.failure})"))
+        self.page.on(
+            "response",
+            lambda response: response.status >= 400 and self.failed.append(f"{response.url} {response.status}"),
+        )
+        # The book must work offline: a request that leaves the machine is recorded and refused.
+        self.page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]|data:|blob:|about:).*"), self._refuse)
+        self.page.goto(base_url + path, wait_until="load")
+
+    def _refuse(self, route):
+        self.outside.append(route.request.url)
+        route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    opened = []
+
+    def open_page(path: str) -> Visit:
+        opened.append(Visit(browser, base_url, path))
+        return opened[-1]
+
+    yield open_page
+    for page_visit in opened:
+        page_visit.close()
+
+
+# JavaScript run in the page -------------------------------------------------
+
+LOAD_IMAGES = """async () => {
+  const images = [...document.images];
+  for (const image of images) {
+    image.loading = "eager";  // lazy images below the fold would otherwise report width 0
+    try { await image.decode(); } catch (error) { /* reported below as width 0 */ }
+  }
+  return images.map(image => ({src: image.currentSrc || image.src, alt: image.alt, width: image.naturalWidth}));
+}"""
+
+WAIT_FOR_MATHJAX = """async () => {
+  if (!document.querySelector(".math")) return true;
+  for (let waited = 0; !(window.MathJax && MathJax.startup && MathJax.startup.promise); waited += 50) {
+    if (waited > 30000) return false;  // MathJax never loaded: the equations are reported as not rendered
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  await MathJax.startup.promise;
+  return true;
+}"""
+
+MATH_REPORT = """() => {
+  const math = [...document.querySelectorAll("span.math, div.math")];
+  return {
+    total: math.length,
+    unrendered: math.filter(element => !element.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
+    errors: [...document.querySelectorAll("mjx-merror")].map(e => e.getAttribute("data-mjx-error") || e.textContent),
+  };
+}"""
+
+# One line per output that shows an error: the line naming the exception ("KeyError: ..."), else its first line.
+OUTPUT_PROBLEMS = """() => [...document.querySelectorAll(".cell_output")]
+  .filter(output => output.querySelector(".traceback, .error, .stderr")
+                    || output.textContent.includes("Traceback (most recent call last)"))
+  .map(output => {
+    const lines = output.textContent.split("\\n").map(line => line.trim()).filter(line => line);
+    return (lines.find(line => /^[\\w.]+(Error|Exception|Warning): /.test(line)) || lines[0]).slice(0, 300);
+  })"""
+
+LINKS = """() => [...document.querySelectorAll("a[href]")].map(a => a.href)"""
+
+
+# Per-page checks -------------------------------------------------------------
+
+
+def local_file(site: Path, base_url: str, url: str) -> Path | None:
+    """The file a link of the site points at, or None for a link elsewhere."""
+    if not url.startswith(base_url):
+        return None
+    path = unquote(urlsplit(url).path).lstrip("/")
+    target = site / path
+    return target / "index.html" if path == "" or path.endswith("/") else target
+
+
+def test_page_in_the_browser(site, base_url, visit, screenshots, toc_page, tally):
+    seen = visit(f"{toc_page}.html")
+    page = seen.page
+    problems: list[str] = []
+
+    images = page.evaluate(LOAD_IMAGES)
+    problems += [f"image not loaded: {image['src']}" for image in images if image["width"] == 0]
+    problems += [f"image without alt text: {image['src']}" for image in images if not image["alt"].strip()]
+
+    page.evaluate(WAIT_FOR_MATHJAX)
+    math = page.evaluate(MATH_REPORT)
+    problems += [f"equation not rendered: {text!r}" for text in math["unrendered"]]
+    problems += [f"TeX error: {error!r}" for error in math["errors"]]
+
+    problems += [f"cell output shows {text!r}" for text in page.evaluate(OUTPUT_PROBLEMS)]
+
+    if not page.locator(".dropdown-download-buttons .btn-download-source-button").count():
+        problems.append("no download button for the page's source")
+    if toc_page_is_notebook(toc_page) and not page.locator(".dropdown-launch-buttons a").count():
+        problems.append("a notebook page without launch buttons (Binder, Colab, JupyterHub)")
+
+    links = page.evaluate(LINKS)
+    internal = {url.split("#")[0] for url in links if url.startswith(base_url)}
+    missing = sorted(url for url in internal if not local_file(site, base_url, url).exists())
+    problems += [f"link to a missing page: {url}" for url in missing]
+
+    page.screenshot(path=screenshots / f"{toc_page.replace('/', '__')}.png", full_page=True)
+    problems += [f"JavaScript error: {error}" for error in seen.errors if not known_theme_error(error)]
+    problems += [f"request failed: {failure}" for failure in seen.failed if "127.0.0.1" in failure]
+    problems += [f"request leaving the machine: {url}" for url in seen.outside]
+
+    tally["pages checked in the browser"] += 1
+    tally["images checked in the browser (loaded, with alt text)"] += len(images)
+    tally["equations checked in the browser (rendered by MathJax)"] += math["total"]
+    tally["internal links checked in the browser"] += len(internal)
+    assert not problems, f"{toc_page}:\n" + "\n".join(problems)
+
+
+def known_theme_error(message: str) -> bool:
+    return any(pattern.search(message) for pattern in KNOWN_THEME_ERRORS)
+
+
+def toc_page_is_notebook(page: str) -> bool:
+    return (ROOT / f"{page}.ipynb").exists()
+
+
+def title_word(site: Path, page: str) -> str:
+    """The longest word of a page's title, a term the search must find the page by."""
+    html = (site / f"{page}.html").read_text(encoding="utf-8")
+    title = re.search(r"<title>(.*?)(?: &#8212;| —| -) ", html) or re.search(r"<title>(.*?)</title>", html)
+    words = re.findall(r"[A-Za-z]{4,}", title.group(1) if title else "")
+    return max(words, key=len) if words else ""
+
+
+def test_search_finds_the_page_by_its_title(site, base_url, visit, toc_page, tally):
+    term = title_word(site, toc_page)
+    if not term:
+        pytest.skip(f"{toc_page} has no title word to search for")
+    seen = visit(f"search.html?q={term}")
+    seen.page.wait_for_selector("#search-results .search-summary", timeout=30_000)
+    found = seen.page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
+    tally["search queries checked in the browser"] += 1
+    assert any(urlsplit(url).path.lstrip("/").startswith(f"{toc_page}.html") for url in found), (
+        f"searching {term!r} did not find {toc_page}; found {found[:10]}"
+    )
+    errors = [error for error in seen.errors if not known_theme_error(error)]
+    assert not errors, f"JavaScript errors on the search page: {errors}"

@@ -1,0 +1,121 @@
+"""Self-checks of companion.exercises: right answers pass, wrong ones get a hint, never a traceback."""
+
+import numpy as np
+import pytest
+
+from companion import data, exercises
+from companion.evaluation import predictive_values
+from companion.exercises import (
+    _verdict,
+    check_cli_ppv,
+    check_mai_baseline_accuracy,
+    check_neu_and_gate,
+    check_trn_output_error,
+)
+
+# Answers a learner might type that are not answers at all: each must give "Not yet", not an error.
+NOT_ANSWERS = [None, "0.5", [], [1, 2, 3], {"a": 1}, float("nan"), True, object()]
+# Explicit ids: repr(object()) holds a memory address, which differs between pytest-xdist workers.
+NOT_ANSWER_IDS = ["None", "str", "empty-list", "list", "dict", "nan", "bool", "object"]
+
+
+def tiny_output() -> float:
+    """The training chapter's 2-2-1 network, recomputed here with the package's MLP."""
+    from companion.training import MLP
+
+    tiny = MLP([2, 2, 1], hidden_activation="relu", output="sigmoid")
+    tiny.set_params(
+        [
+            (np.array([[0.5, -1.0], [1.5, 0.5]]), np.array([0.1, -0.2])),
+            (np.array([[0.8], [-1.2]]), np.array([-2.0])),
+        ]
+    )
+    return float(tiny.forward(np.array([[1.0, 0.5]])).item())
+
+
+# Each self-check with one correct answer and wrong answers of the kinds learners give.
+CASES = {
+    "check_mai_baseline_accuracy": (
+        lambda: float((data.load_pima()["diabetes"] == 0).mean()),
+        [0.5, 0.349, 65.1, 1.0],
+    ),
+    "check_neu_and_gate": (
+        lambda: ([20.0, 20.0], -30.0),
+        [([1.0, 1.0], -1.5), ([20.0, 20.0], -10.0), ([20.0], -30.0), (np.ones((2, 2)), 0.0)],
+    ),
+    "check_trn_output_error": (tiny_output, [tiny_output() - 1.0, 0.0, -0.5, 1.0]),
+    "check_too_parameters": (lambda: 221, [220, 201, 21, 221.5, -221]),
+    "check_cli_ppv": (lambda: float(predictive_values(0.9, 0.8, 0.02)[0]), [0.9, 0.8, 8.4, 0.5, 0.02]),
+}
+
+
+def test_verdict_prints_one_line_and_returns_a_bool(capsys):
+    assert _verdict(np.bool_(True), praise="why.", hint="where.") is True
+    assert _verdict(0, praise="why.", hint="where.") is False
+    assert capsys.readouterr().out == "Correct: why.\nNot yet: where.\n"
+
+
+def test_every_check_is_tested_here():
+    """A check added to the module is listed in CASES (other test files may test it too)."""
+    untested = set(exercises.available_checks()) - set(CASES)
+    # Checks of other chapters are tested in those chapters' own test files.
+    mine = {name for name in untested if name.split("_")[1] in {"mai", "neu", "trn", "cli", "too"}}
+    assert not mine, f"add these self-checks to CASES: {sorted(mine)}"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_correct_answer_is_accepted(name, capsys):
+    correct, _ = CASES[name]
+    assert getattr(exercises, name)(correct()) is True
+    out = capsys.readouterr().out
+    assert out.startswith("Correct: ")
+    assert out.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wrong_answers_get_a_hint(name, capsys):
+    _, wrong_answers = CASES[name]
+    for wrong in wrong_answers:
+        assert getattr(exercises, name)(wrong) is False, wrong
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet: "), out
+        assert out.count("\n") == 1, out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("answer", NOT_ANSWERS, ids=NOT_ANSWER_IDS)
+def test_a_wrong_type_gets_a_hint_not_a_traceback(name, answer, capsys):
+    assert getattr(exercises, name)(answer) is False
+    assert capsys.readouterr().out.startswith("Not yet: ")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hints_never_reveal_the_answer(name, capsys):
+    correct, wrong_answers = CASES[name]
+    value = correct()
+    for wrong in [*wrong_answers, *NOT_ANSWERS]:
+        getattr(exercises, name)(wrong)
+    hints = capsys.readouterr().out
+    numbers = np.atleast_1d(np.asarray(value[0] if isinstance(value, tuple) else value, dtype=float))
+    for number in numbers:
+        for decimals in (1, 2, 3):
+            assert f"{number:.{decimals}f}" not in hints
+        assert f"{number:.0%}" not in hints
+        assert f"{number:.1%}" not in hints
+
+
+def test_percentages_get_their_own_hint(capsys):
+    check_cli_ppv(8.4)
+    check_mai_baseline_accuracy(65.1)
+    assert capsys.readouterr().out.count("fraction between 0 and 1") == 2
+
+
+def test_the_gate_check_accepts_any_and_gate(capsys):
+    assert check_neu_and_gate((np.array([50.0, 50.0]), -75.0))
+    assert check_neu_and_gate([(10.0, 10.0), -15.0])
+    assert not check_neu_and_gate(([20.0, 20.0], -10.0))  # that is OR
+
+
+def test_y_equals_one_gets_a_specific_hint(capsys):
+    check_trn_output_error(tiny_output() - 1.0)
+    assert "y = 1" in capsys.readouterr().out
