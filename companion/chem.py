@@ -172,6 +172,22 @@ def morgan_fingerprints(smiles: Iterable[str], radius: int = 2, n_bits: int = 20
     return np.array([generator.GetFingerprintAsNumPy(mol) for mol in _mols(smiles)], dtype=np.uint8)
 
 
+def morgan_environments(smiles: str, radius: int = 2) -> set[int]:
+    """The distinct Morgan environment identifiers of one molecule, before folding onto bits.
+
+    :func:`morgan_fingerprints` sets bit ``identifier % n_bits`` for each of
+    these; comparing their number with the bits set shows the collisions.
+
+    Examples
+    --------
+    >>> len(morgan_environments("CCO", radius=1))  # 3 atoms, and 3 neighbourhoods of radius 1
+    6
+    """
+    radius = _positive_int("radius", radius)
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius)
+    return set(generator.GetSparseCountFingerprint(to_mol(smiles)).GetNonzeroElements())
+
+
 def descriptors(smiles: Iterable[str]) -> pd.DataFrame:
     """The six physicochemical descriptors of :data:`DESCRIPTORS`, one row per molecule.
 

@@ -317,6 +317,32 @@ def check_cli_ppv(answer: Any) -> bool:
     )
 
 
+# --- Molecules as data --------------------------------------------------------
+
+
+def check_mol_tanimoto(answer: Any) -> bool:
+    """Tanimoto similarity of two fingerprints with 10 and 8 bits set, 6 of them shared.
+
+    Examples
+    --------
+    >>> check_mol_tanimoto(6 / 18)
+    Not yet: the union counts every bit set in either molecule once: a shared bit is not counted twice.
+    False
+    """
+    value = None if isinstance(answer, str) else _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one number (a float, not a string) between 0 and 1.")
+    if abs(value - 6 / 18) < 5e-3:
+        hint = "the union counts every bit set in either molecule once: a shared bit is not counted twice."
+    else:
+        hint = _fraction_hint(value) or "divide the bits set in both by the bits set in at least one of the two."
+    return _verdict(
+        abs(value - 6 / (10 + 8 - 6)) < 5e-3,
+        praise="6 shared bits over 12 bits set in either molecule: a similarity of 0.5.",
+        hint=hint,
+    )
+
+
 # Predicting toxicity (book/drug_discovery/toxicity.ipynb)
 
 

@@ -176,3 +176,10 @@ def test_solubility_keeps_its_published_split_and_classes():
     low, high = frame["solubility_class"] == "low", frame["solubility_class"] == "high"
     assert frame.loc[low, "logS"].max() <= -3 < frame.loc[~low, "logS"].min()
     assert frame.loc[high, "logS"].min() > -1
+
+
+def test_fingerprint_bits_are_the_folded_environments():
+    for smiles in DRUG_LIKE:
+        environments = chem.morgan_environments(smiles, radius=2)
+        row = chem.morgan_fingerprints([smiles], radius=2, n_bits=64)[0]
+        assert set(np.flatnonzero(row)) == {identifier % 64 for identifier in environments}

@@ -46,6 +46,7 @@ CASES = {
     "check_trn_output_error": (tiny_output, [tiny_output() - 1.0, 0.0, -0.5, 1.0]),
     "check_too_parameters": (lambda: 221, [220, 201, 21, 221.5, -221]),
     "check_cli_ppv": (lambda: float(predictive_values(0.9, 0.8, 0.02)[0]), [0.9, 0.8, 8.4, 0.5, 0.02]),
+    "check_mol_tanimoto": (lambda: 0.5, [6 / 18, 50, 0.6, 6 / 10]),
 }
 
 
@@ -59,7 +60,7 @@ def test_every_check_is_tested_here():
     """A check added to the module is listed in CASES (other test files may test it too)."""
     untested = set(exercises.available_checks()) - set(CASES)
     # Checks of other chapters are tested in those chapters' own test files.
-    mine = {name for name in untested if name.split("_")[1] in {"mai", "neu", "trn", "cli", "too"}}
+    mine = {name for name in untested if name.split("_")[1] in {"mai", "neu", "trn", "cli", "mol", "too"}}
     assert not mine, f"add these self-checks to CASES: {sorted(mine)}"
 
 
