@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # compiled with; on another Python the ranges of pyproject.toml are used.
 LOCK_PYTHON := 3.11
 
-.PHONY: help install book book-all check-site check-browser check-determinism test lab doctor bench lint lock clean
+.PHONY: help install book book-all check-site check-browser check-determinism test lab student doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make check-browser open every built page in headless Chromium and check it"
 	@echo "make check-determinism run the key chapters twice and compare their glued numbers"
 	@echo "make lab       open the chapters in JupyterLab"
+	@echo "make student   write the student edition (no solutions, no outputs) to student/"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
 	@echo "make lint      ruff over the package, tests and scripts"
@@ -68,6 +69,10 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
+
+# The notebooks without solutions or outputs, for a teacher to hand out (python -m companion student).
+student: $(STAMP)
+	$(BIN)/python -m companion student student --force
 
 doctor: $(STAMP)
 	$(BIN)/python -m companion doctor

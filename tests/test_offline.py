@@ -37,9 +37,11 @@ def test_pytest_refuses_a_connection_to_another_machine():
 def test_pytest_still_allows_the_loopback():
     """Kernels and the browser checks' web server need 127.0.0.1; the guard must leave it open."""
     with socket.create_server(("127.0.0.1", 0)) as server:
-        threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+        accepter = threading.Thread(target=lambda: server.accept()[0].close(), daemon=True)
+        accepter.start()
         with socket.create_connection(server.getsockname(), timeout=5):
             pass
+        accepter.join(timeout=5)  # before the server closes, so accept() never sees a closed socket
 
 
 @pytest.mark.skipif(
