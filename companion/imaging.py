@@ -55,6 +55,8 @@ WINDOWS = {"lung": (-600.0, 1500.0), "mediastinal": (40.0, 400.0), "bone": (400.
 
 
 def _finite(name: str, values: object) -> np.ndarray:
+    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
+        raise ValueError(f"{name} must hold real numbers, got complex values")
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as error:
@@ -62,6 +64,21 @@ def _finite(name: str, values: object) -> np.ndarray:
     if array.size == 0 or not np.isfinite(array).all():
         raise ValueError(f"{name} must be a non-empty array of finite numbers, got shape {array.shape}")
     return array
+
+
+def _number(name: str, value: object) -> float:
+    """``value`` as a finite float; booleans, text and NaN are refused with a message naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a finite number, got {type(value).__name__} {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
@@ -73,12 +90,10 @@ def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
     [[-1000.0, 0.0]]
     """
     array = _finite("stored", stored)
-    for name, value in (("slope", slope), ("intercept", intercept)):
-        if isinstance(value, bool) or not np.isfinite(float(value)):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if float(slope) == 0:
+    slope, intercept = _number("slope", slope), _number("intercept", intercept)
+    if slope == 0:
         raise ValueError("slope must be non-zero, got 0")
-    return float(slope) * array + float(intercept)
+    return slope * array + intercept
 
 
 def window(hu: object, level: float, width: float) -> np.ndarray:
@@ -90,9 +105,10 @@ def window(hu: object, level: float, width: float) -> np.ndarray:
     [0.0, 0.5, 1.0]
     """
     array = _finite("hu", hu)
-    if isinstance(width, bool) or not float(width) > 0:
+    level, width = _number("level", level), _number("width", width)
+    if not width > 0:
         raise ValueError(f"width must be a positive number of HU, got {width!r}")
-    return np.clip((array - (float(level) - float(width) / 2)) / float(width), 0.0, 1.0)
+    return np.clip((array - (level - width / 2)) / width, 0.0, 1.0)
 
 
 def example_ct_path() -> Path:
@@ -304,7 +320,7 @@ def chest_phantom(
         vessel = _ellipse(yy, xx, cy, cx, radius, radius * elong, rng.uniform(0, np.pi)) & lung_mask
         paint(vessel, "lung vessel", rng.uniform(-100, 50))
     centre = radius_px = None
-    if nodule:
+    if _flag("nodule", nodule):
         radius_px = float(rng.uniform(2.5, 4.0)) * size / 64
         # A centre whose whole disc (plus a pixel) lies in lung: erode the lung mask by the radius.
         from scipy.ndimage import distance_transform_edt
@@ -578,7 +594,7 @@ def simulate_chest_ct(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     n_angles = _check_angles(n_angles)
     params = {"n": int(n), "size": size, "nodule_fraction": float(nodule_fraction), "dose": dose, "seed": int(seed)}
-    path = _cache_file({**params, "n_angles": n_angles}) if cache else None
+    path = _cache_file({**params, "n_angles": n_angles}) if _flag("cache", cache) else None
     if path is not None and path.is_file():
         with np.load(path) as stored:
             arrays = {key: stored[key] for key in ("images", "labels", "centres", "radii")}
@@ -622,11 +638,16 @@ def noise_std(images: object, region: Sequence[slice] | None = None) -> float:
     10.0
     """
     array = _finite("images", images)
-    if array.ndim != 3 or array.shape[0] != 2:
-        raise ValueError(f"images must have shape (2, H, W), two scans of one phantom, got {array.shape}")
+    if array.ndim != 3 or array.shape[0] != 2 or min(array.shape[1:]) < 2:
+        raise ValueError(f"images must have shape (2, H, W), H and W >= 2: two scans of one phantom; got {array.shape}")
     h, w = array.shape[1:]
-    region = region or (slice(h // 4, 3 * h // 4), slice(w // 4, 3 * w // 4))
+    if region is None:
+        region = (slice(h // 4, 3 * h // 4), slice(w // 4, 3 * w // 4))
+    elif not (isinstance(region, tuple) and len(region) == 2 and all(isinstance(part, slice) for part in region)):
+        raise ValueError(f"region must be a pair of slices (rows, columns), got {region!r}")
     difference = array[0][region] - array[1][region]
+    if difference.size < 2:
+        raise ValueError(f"region must cover at least two pixels, got {region!r} ({difference.size} pixel(s))")
     return float(difference.std() / np.sqrt(2))
 
 
@@ -686,8 +707,9 @@ def load_medmnist(
     """
     import pooch
 
-    if name not in MEDMNIST:
+    if not isinstance(name, str) or name not in MEDMNIST:
         raise ValueError(f"name must be one of {sorted(MEDMNIST)}, got {name!r}")
+    download = _flag("download", download)
     entry = MEDMNIST[name]
     known_hash = known_hash or entry["known_hash"]
     if not isinstance(known_hash, str) or ":" not in known_hash:
@@ -696,6 +718,8 @@ def load_medmnist(
         from companion.data import data_cache_dir
 
         cache_dir = data_cache_dir() / "medmnist"
+    if not isinstance(cache_dir, (str, os.PathLike)):
+        raise ValueError(f"cache_dir must be a folder path (str or pathlib.Path), got {type(cache_dir).__name__}")
     folder = Path(cache_dir).expanduser()
     path = folder / f"{name}.npz"
     if path.is_file():

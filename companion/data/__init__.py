@@ -72,6 +72,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _folder(name: str, value: object) -> Path:
+    """A folder argument as a Path; anything but a string or path-like is refused, naming ``name``."""
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value).expanduser()
+    raise ValueError(f"{name} must be a folder path (str or pathlib.Path), got {type(value).__name__} {value!r}")
+
+
 def verified_path(name: str, directory: Path = DATA_DIR) -> Path:
     """Path of dataset ``name`` in ``directory`` after checking its SHA-256.
 
@@ -82,7 +89,7 @@ def verified_path(name: str, directory: Path = DATA_DIR) -> Path:
         the manifest (the file was changed or corrupted).
     """
     entry = info(name)
-    path = Path(directory) / entry["file"]
+    path = _folder("directory", directory) / entry["file"]
     if not path.is_file():
         raise ValueError(f"dataset {name!r}: file {path} is missing; reinstall the course package")
     digest = sha256(path)
@@ -383,7 +390,9 @@ def load_tox21(
 
     if not isinstance(known_hash, str) or ":" not in known_hash:
         raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else data_cache_dir()
+    if not isinstance(download, bool):
+        raise ValueError(f"download must be True or False, got {type(download).__name__} {download!r}")
+    folder = _folder("cache_dir", cache_dir) if cache_dir is not None else data_cache_dir()
     path = folder / "tox21.csv.gz"
     if path.is_file():
         algorithm, expected = known_hash.split(":", 1)
