@@ -409,3 +409,48 @@ def check_too_parameters(answer: Any) -> bool:
         else "a Dense layer from n inputs to m neurons has n × m weights and m biases; add up the three layers."
     )
     return _verdict(value == expected, praise="the count matches model.count_params().", hint=hint)
+
+
+# --- Challenges: interpretability --------------------------------------------
+
+
+def check_itp_linear_attribution(answer: Any) -> bool:
+    """Sum of the integrated-gradients attributions of a logistic model, on the log-odds scale.
+
+    The model's log-odds are ``0.9 * glucose + 0.6 * bmi - 0.7`` (standardised
+    features); the woman has glucose +2.0 and BMI -0.5; the baseline is the
+    average woman (all features 0).
+
+    Parameters
+    ----------
+    answer : float
+        The sum of the two attributions, in log-odds.
+
+    Returns
+    -------
+    bool
+        Whether the answer is within 0.01 of the exact value.
+
+    Examples
+    --------
+    >>> check_itp_linear_attribution(0.8)
+    Not yet: the intercept is part of F(baseline) too: it cancels in F(x) - F(baseline).
+    False
+    """
+    value = _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one number, the sum of the two attributions in log-odds.")
+    weights, woman = np.array([0.9, 0.6]), np.array([2.0, -0.5])
+    expected = float(weights @ woman)  # IG of a linear logit: w * (x - 0), summed
+    logit = expected - 0.7
+    if abs(value - logit) < 1e-2:
+        hint = "the intercept is part of F(baseline) too: it cancels in F(x) - F(baseline)."
+    elif 0 < value < 1 and abs(value - expected) >= 1e-2:
+        hint = "stay on the log-odds scale: the attributions add up to a change of log-odds, not of probability."
+    else:
+        hint = "for a linear log-odds each attribution is w_i * (x_i - baseline_i); add the two."
+    return _verdict(
+        abs(value - expected) < 1e-2,
+        praise="completeness: the attributions add up to F(x) - F(baseline), and the intercept cancels.",
+        hint=hint,
+    )

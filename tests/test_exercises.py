@@ -47,6 +47,7 @@ CASES = {
     "check_too_parameters": (lambda: 221, [220, 201, 21, 221.5, -221]),
     "check_cli_ppv": (lambda: float(predictive_values(0.9, 0.8, 0.02)[0]), [0.9, 0.8, 8.4, 0.5, 0.02]),
     "check_mol_tanimoto": (lambda: 0.5, [6 / 18, 50, 0.6, 6 / 10]),
+    "check_itp_linear_attribution": (lambda: 0.9 * 2.0 + 0.6 * -0.5, [0.8, 0.82, -3.0]),
 }
 
 
@@ -60,7 +61,7 @@ def test_every_check_is_tested_here():
     """A check added to the module is listed in CASES (other test files may test it too)."""
     untested = set(exercises.available_checks()) - set(CASES)
     # Checks of other chapters are tested in those chapters' own test files.
-    mine = {name for name in untested if name.split("_")[1] in {"mai", "neu", "trn", "cli", "mol", "too"}}
+    mine = {name for name in untested if name.split("_")[1] in {"mai", "neu", "trn", "cli", "mol", "too", "itp"}}
     assert not mine, f"add these self-checks to CASES: {sorted(mine)}"
 
 
@@ -120,3 +121,25 @@ def test_the_gate_check_accepts_any_and_gate(capsys):
 def test_y_equals_one_gets_a_specific_hint(capsys):
     check_trn_output_error(tiny_output() - 1.0)
     assert "y = 1" in capsys.readouterr().out
+
+
+def test_check_itp_linear_attribution_accepts_the_exact_sum(capsys):
+    assert exercises.check_itp_linear_attribution(0.9 * 2.0 + 0.6 * -0.5)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (0.8, "intercept"),  # the log-odds themselves, intercept included
+        (0.82, "log-odds scale"),  # a probability
+        (-3.0, "w_i * (x_i - baseline_i)"),
+        (None, "give one number"),
+        ("1.5 log-odds", "give one number"),
+    ],
+)
+def test_check_itp_linear_attribution_hints(answer, hint, capsys):
+    assert not exercises.check_itp_linear_attribution(answer)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet:")
+    assert hint in out
