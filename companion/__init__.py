@@ -15,9 +15,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import random
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 
 __version__ = "0.1.0"
@@ -48,6 +51,29 @@ def quiet_tensorflow() -> None:
     """Keep TensorFlow's start-up messages off stderr (call before importing it)."""
     for name, value in QUIET_TENSORFLOW_ENV.items():
         os.environ.setdefault(name, value)
+
+
+@contextlib.contextmanager
+def quiet_logger(name: str) -> Iterator[None]:
+    """Within the block, the Python logger ``name`` shows errors only (expected warnings stay off the page).
+
+    Used for TensorFlow's retracing warning, which a new model or a shorter last
+    batch triggers by design, and for messages a library logs and then handles.
+
+    Examples
+    --------
+    >>> import logging
+    >>> with quiet_logger("tensorflow"):
+    ...     logging.getLogger("tensorflow").level == logging.ERROR
+    True
+    """
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def installed_version(distribution: str) -> str | None:

@@ -454,3 +454,109 @@ def check_itp_linear_attribution(answer: Any) -> bool:
         praise="completeness: the attributions add up to F(x) - F(baseline), and the intercept cancels.",
         hint=hint,
     )
+
+
+# --- Challenges: the cost of computing (book/challenges/compute.ipynb) -------
+
+
+def check_cmp_conv_flops(answer: Any) -> bool:
+    """FLOPs per example of a Conv2D layer: 24 filters of 5 x 5 on a 32 x 32 x 8 input, "same" padding, bias.
+
+    Parameters
+    ----------
+    answer : int
+        The FLOPs per example, counting a multiply-add as 2 FLOPs and each bias addition as 1.
+
+    Returns
+    -------
+    bool
+        Whether the count is exact.
+
+    Examples
+    --------
+    >>> check_cmp_conv_flops(4800)
+    Not yet: ...
+    False
+    """
+    value = _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one whole number: the FLOPs for one example.")
+    multiply_adds = 5 * 5 * 8 * 24 * 32 * 32
+    bias = 24 * 32 * 32
+    if value in (multiply_adds, multiply_adds + bias):
+        hint = "that counts multiply-adds; with this chapter's convention each one is 2 FLOPs."
+    elif value == 2 * multiply_adds:
+        hint = "almost: the bias adds one more FLOP for every output value (32 x 32 positions x 24 filters)."
+    elif value == 2 * 5 * 5 * 8 * 24 + 24:
+        hint = "that is the cost at one position; 'same' padding gives 32 x 32 output positions."
+    else:
+        hint = "each output value needs k_h x k_w x c_in multiply-adds; count the output values first."
+    return _verdict(
+        value == 2 * multiply_adds + bias,
+        praise="the 4,824 weights are reused at each of the 1,024 positions: few parameters, many FLOPs.",
+        hint=hint,
+    )
+
+
+def check_cmp_int8_bytes(answer: Any) -> bool:
+    """Bytes of the weights of a Dense layer from 256 inputs to 64 units after Keras's int8 quantisation.
+
+    Parameters
+    ----------
+    answer : int
+        Bytes of the int8 kernel, the float32 bias and the float32 scale of each unit.
+
+    Returns
+    -------
+    bool
+        Whether the count is exact.
+
+    Examples
+    --------
+    >>> check_cmp_int8_bytes(65792)
+    Not yet: ...
+    False
+    """
+    value = _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one whole number of bytes.")
+    kernel, units = 256 * 64, 64
+    if value == 4 * (kernel + units):
+        hint = "that is the float32 size; after quantisation each kernel value takes 1 byte instead of 4."
+    elif value == kernel:
+        hint = "the kernel is right; the bias stays float32, and each unit also keeps a float32 scale."
+    elif value == kernel + 4 * units:
+        hint = "add the float32 scale that each of the 64 units keeps to undo the quantisation."
+    else:
+        hint = "1 byte per kernel value, 4 bytes per bias value and 4 bytes per unit for its scale."
+    return _verdict(
+        value == kernel + 4 * units + 4 * units,
+        praise="16,384 bytes of int8 kernel plus 512 bytes of float32 bias and scales: almost 4 times smaller.",
+        hint=hint,
+    )
+
+
+# --- Challenges: privacy (book/challenges/privacy.ipynb) -----------------------
+
+
+def check_prv_steps(answer: Any) -> bool:
+    """Steps of DP-SGD: 40 epochs in batches of 64 on 460 women, the last incomplete batch dropped.
+
+    Examples
+    --------
+    >>> check_prv_steps(320)
+    Not yet: count only full batches: the last, incomplete batch of each epoch is dropped.
+    False
+    """
+    value = None if isinstance(answer, str) else _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one whole number, the number of steps.")
+    if value in (40 * 460 / 64, round(40 * 460 / 64), 40 * 8):
+        hint = "count only full batches: the last, incomplete batch of each epoch is dropped."
+    else:
+        hint = "count the full batches of 64 in 460 women, then multiply by the number of epochs."
+    return _verdict(
+        value == 40 * (460 // 64),
+        praise="7 full batches per epoch for 40 epochs; this number, with the sampling rate, goes to the accountant.",
+        hint=hint,
+    )

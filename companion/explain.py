@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from companion import quiet_tensorflow
+from companion import quiet_logger, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -455,17 +455,12 @@ def _gradient_function(model: keras.Model, output_index: int, use_logit: bool):
 def _gradients(gradient, array: np.ndarray, use_logit: bool, batch_size: int) -> np.ndarray:
     """Apply a :func:`_gradient_function` to ``array`` in batches."""
     gradients, outputs = [], []
-    logger = tf.get_logger()
-    level = logger.level
     # A new model or a last, shorter batch traces the function again: expected, so no retracing warning.
-    logger.setLevel("ERROR")
-    try:
+    with quiet_logger("tensorflow"):
         for start in range(0, array.shape[0], batch_size):
             batch_gradient, output = gradient(tf.convert_to_tensor(array[start : start + batch_size]))
             gradients.append(batch_gradient.numpy())
             outputs.append(output.numpy())
-    finally:
-        logger.setLevel(level)
     if use_logit:
         _check_probability_outputs(np.concatenate(outputs))
     return np.concatenate(gradients).astype(float)
