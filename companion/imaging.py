@@ -705,34 +705,19 @@ def load_medmnist(
     ...
     ValueError: MedMNIST 'pneumoniamnist' is not in /nonexistent-cache/pneumoniamnist.npz and download=False; ...
     """
-    import pooch
+    from companion.data import data_cache_dir, fetch
 
     if not isinstance(name, str) or name not in MEDMNIST:
         raise ValueError(f"name must be one of {sorted(MEDMNIST)}, got {name!r}")
     download = _flag("download", download)
     entry = MEDMNIST[name]
     known_hash = known_hash or entry["known_hash"]
-    if not isinstance(known_hash, str) or ":" not in known_hash:
-        raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
     if cache_dir is None:
-        from companion.data import data_cache_dir
-
         cache_dir = data_cache_dir() / "medmnist"
     if not isinstance(cache_dir, (str, os.PathLike)):
         raise ValueError(f"cache_dir must be a folder path (str or pathlib.Path), got {type(cache_dir).__name__}")
-    folder = Path(cache_dir).expanduser()
-    path = folder / f"{name}.npz"
-    if path.is_file():
-        algorithm, expected = known_hash.split(":", 1)
-        digest = pooch.file_hash(str(path), alg=algorithm)
-        if digest != expected.lower():
-            raise ValueError(
-                f"MedMNIST {name!r}: {path} has {algorithm} {digest}, expected {expected}; "
-                "the file changed or is corrupted, delete it to download it again"
-            )
-    elif not download:
-        raise ValueError(f"MedMNIST {name!r} is not in {path} and download=False; run once with download=True online")
-    local = pooch.retrieve(entry["url"], known_hash=known_hash, fname=path.name, path=folder, progressbar=False)
+    path = Path(cache_dir).expanduser() / f"{name}.npz"
+    local = fetch(entry["url"], known_hash, path, download=download, what=f"MedMNIST {name!r}")
     result = {}
     with np.load(local) as arrays:
         for split in ("train", "val", "test"):

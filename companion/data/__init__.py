@@ -340,6 +340,50 @@ def data_cache_dir() -> Path:
     return Path(pooch.os_cache("companion"))
 
 
+def fetch(url: str, known_hash: str, path: Path, *, download: bool = True, what: str = "the file") -> Path:
+    """Return ``path`` after checking its hash, downloading it from ``url`` with pooch first if it is missing.
+
+    A cached file is checked against ``known_hash`` before use, so a changed or
+    truncated copy is never read silently; with ``download=False`` a missing
+    file is an error rather than a network access.
+
+    Parameters
+    ----------
+    url : str
+    known_hash : str
+        ``"md5:<hex>"`` or ``"sha256:<hex>"``.
+    path : pathlib.Path
+        Where the file is cached.
+    download : bool, default True
+    what : str
+        Name of the data in error messages, such as ``"Tox21"``.
+
+    Examples
+    --------
+    >>> fetch("https://example.org/x.csv", "md5:0", Path("/nonexistent/x.csv"), download=False, what="X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X is not in /nonexistent/x.csv and download=False; run once with download=True online
+    """
+    import pooch  # imported here so that ``import companion`` stays light
+
+    if not isinstance(known_hash, str) or ":" not in known_hash:
+        raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
+    if not isinstance(download, bool):
+        raise ValueError(f"download must be True or False, got {type(download).__name__} {download!r}")
+    if path.is_file():
+        algorithm, expected = known_hash.split(":", 1)
+        digest = pooch.file_hash(str(path), alg=algorithm)
+        if digest != expected.lower():
+            raise ValueError(
+                f"{what}: {path} has {algorithm} {digest}, expected {expected}; the file changed or is corrupted, "
+                "delete it to download it again"
+            )
+    elif not download:
+        raise ValueError(f"{what} is not in {path} and download=False; run once with download=True online")
+    return Path(pooch.retrieve(url, known_hash=known_hash, fname=path.name, path=path.parent, progressbar=False))
+
+
 def load_tox21(
     cache_dir: Path | str | None = None,
     *,
@@ -386,25 +430,8 @@ def load_tox21(
     ...
     ValueError: Tox21 is not in /nonexistent-cache/tox21.csv.gz and download=False; run once with download=True online
     """
-    import pooch
-
-    if not isinstance(known_hash, str) or ":" not in known_hash:
-        raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
-    if not isinstance(download, bool):
-        raise ValueError(f"download must be True or False, got {type(download).__name__} {download!r}")
     folder = _folder("cache_dir", cache_dir) if cache_dir is not None else data_cache_dir()
-    path = folder / "tox21.csv.gz"
-    if path.is_file():
-        algorithm, expected = known_hash.split(":", 1)
-        digest = pooch.file_hash(str(path), alg=algorithm)
-        if digest != expected.lower():
-            raise ValueError(
-                f"Tox21: {path} has {algorithm} {digest}, expected {expected}; the file changed or is corrupted, "
-                "delete it to download it again"
-            )
-    elif not download:
-        raise ValueError(f"Tox21 is not in {path} and download=False; run once with download=True online")
-    local = pooch.retrieve(url, known_hash=known_hash, fname=path.name, path=folder, progressbar=False)
+    local = fetch(url, known_hash, folder / "tox21.csv.gz", download=download, what="Tox21")
     frame = pd.read_csv(local)
     missing = [column for column in [*TOX21_TASKS, "mol_id", "smiles"] if column not in frame.columns]
     if missing:
