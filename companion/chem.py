@@ -71,33 +71,33 @@ def to_mol(smiles: str) -> Chem.Mol:
     >>> to_mol("C1CC")
     Traceback (most recent call last):
     ...
-    ValueError: invalid SMILES 'C1CC': RDKit cannot parse it into a molecule
+    ValueError: smiles 'C1CC' is not a valid SMILES: RDKit cannot parse it into a molecule
     """
     if not isinstance(smiles, str):
-        raise TypeError(f"a SMILES must be a string, got {type(smiles).__name__} {smiles!r}")
+        raise TypeError(f"smiles must be a string, got {type(smiles).__name__} {smiles!r}")
     if not smiles.strip():
-        raise ValueError(f"empty SMILES {smiles!r}: expected a molecule such as 'CCO'")
+        raise ValueError(f"smiles is empty ({smiles!r}): expected a molecule such as 'CCO'")
     with rdBase.BlockLogs():  # RDKit would also print its parse error to stderr
         mol = Chem.MolFromSmiles(smiles)
     if mol is None or mol.GetNumAtoms() == 0:
-        raise ValueError(f"invalid SMILES {smiles!r}: RDKit cannot parse it into a molecule")
+        raise ValueError(f"smiles {smiles!r} is not a valid SMILES: RDKit cannot parse it into a molecule")
     return mol
 
 
 def _mols(smiles: Iterable[str]) -> list[Chem.Mol]:
     """Parse a sequence of SMILES; the error names the position of a bad one."""
     if isinstance(smiles, (str, bytes)):
-        raise TypeError(f"expected a sequence of SMILES strings, got the single string {smiles!r}: wrap it in a list")
+        raise TypeError(f"smiles must be a sequence of SMILES strings, got one string {smiles!r}: wrap it in a list")
     if not isinstance(smiles, Iterable):
-        raise TypeError(f"expected a sequence of SMILES strings, got {type(smiles).__name__}")
+        raise TypeError(f"smiles must be a sequence of SMILES strings, got {type(smiles).__name__}")
     mols = []
     for position, item in enumerate(smiles):
         try:
             mols.append(to_mol(item))
         except (TypeError, ValueError) as error:
-            raise type(error)(f"SMILES at position {position}: {error}") from None
+            raise type(error)(f"at position {position}: {error}") from None
     if not mols:
-        raise ValueError("expected at least one SMILES, got an empty sequence")
+        raise ValueError("smiles must hold at least one SMILES string, got an empty sequence")
     return mols
 
 
@@ -250,7 +250,7 @@ def _fractions(fractions: object) -> list[float]:
     values = []
     for fraction in fractions:
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.number)) or not 0 < fraction < 1:
-            raise ValueError(f"each fraction must be a number between 0 and 1, got {fractions!r}")
+            raise ValueError(f"fractions must each be a number between 0 and 1, got {fractions!r}")
         values.append(float(fraction))
     if abs(sum(values) - 1) > 1e-9:
         raise ValueError(f"fractions must sum to 1, got {fractions!r} (sum {sum(values):g})")
@@ -317,13 +317,13 @@ def check_scaffold_split(smiles: Sequence[str], *parts: Sequence[int]) -> None:
     """
     mols = _mols(smiles)
     if len(parts) < 2:
-        raise ValueError(f"give at least two parts to compare, got {len(parts)}")
+        raise ValueError(f"parts: give at least two parts to compare, got {len(parts)}")
     seen_rows: dict[int, int] = {}
     where: dict[str, set[int]] = defaultdict(set)
     for number, part in enumerate(parts):
         for row in np.asarray(part, dtype=int).ravel():
             if not 0 <= row < len(mols):
-                raise ValueError(f"part {number} holds row {row}, outside 0..{len(mols) - 1}")
+                raise ValueError(f"parts[{number}] holds row {row}, outside 0..{len(mols) - 1}")
             if row in seen_rows:
                 raise ValueError(f"row {row} is in part {seen_rows[row]} and in part {number}")
             seen_rows[row] = number
@@ -336,6 +336,8 @@ def check_scaffold_split(smiles: Sequence[str], *parts: Sequence[int]) -> None:
 
 def _bits(name: str, fingerprints: object) -> np.ndarray:
     array = np.asarray(fingerprints)
+    if np.iscomplexobj(array) or array.dtype == object:
+        raise ValueError(f"{name} must be a 2-D array of 0/1 fingerprint bits, got dtype {array.dtype}")
     if array.ndim != 2 or array.shape[0] == 0 or not np.isin(array, (0, 1)).all():
         raise ValueError(f"{name} must be a non-empty 2-D array of 0/1 fingerprint bits, got shape {array.shape}")
     return array.astype(np.float64)

@@ -55,16 +55,27 @@ def _seed(value: object) -> int:
     return int(value)
 
 
+def _real_array(name: str, values: object, dtype: str = "float32") -> np.ndarray:
+    """``values`` as a finite real array; anything else is refused with a message that starts with ``name``."""
+    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
+        raise ValueError(f"{name} must hold real numbers, got complex values")
+    try:
+        array = np.asarray(values, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers, got {type(values).__name__}") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers (impute missing values first)")
+    return array
+
+
 def _xy(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, d) and labels (n,) as float32, checked for shape and finiteness."""
-    features = np.asarray(X, dtype="float32")
-    labels = np.asarray(y, dtype="float32").reshape(-1)
+    features = _real_array("X", X)
+    labels = _real_array("y", y).reshape(-1)
     if features.ndim != 2 or len(features) == 0:
         raise ValueError(f"X must be a non-empty 2-D array (patients, features), got shape {features.shape}")
     if len(labels) != len(features):
         raise ValueError(f"y must have one label per row of X: {len(features)} rows, got {len(labels)} labels")
-    if not (np.isfinite(features).all() and np.isfinite(labels).all()):
-        raise ValueError("X and y must hold finite numbers (impute missing values first)")
     return features, labels
 
 
@@ -105,11 +116,11 @@ def membership_inference_auc(member_losses: object, nonmember_losses: object) ->
     """
     from sklearn.metrics import roc_auc_score
 
-    members = np.asarray(member_losses, dtype=float).reshape(-1)
-    others = np.asarray(nonmember_losses, dtype=float).reshape(-1)
+    members = _real_array("member_losses", member_losses, "float64").reshape(-1)
+    others = _real_array("nonmember_losses", nonmember_losses, "float64").reshape(-1)
     for name, values in (("member_losses", members), ("nonmember_losses", others)):
-        if values.size == 0 or not np.isfinite(values).all():
-            raise ValueError(f"{name} must be a non-empty array of finite losses, got {values.size} values")
+        if values.size == 0:
+            raise ValueError(f"{name} must be a non-empty array of finite losses, got no values")
     is_member = np.r_[np.ones(members.size), np.zeros(others.size)]
     return float(roc_auc_score(is_member, -np.r_[members, others]))
 
@@ -129,6 +140,8 @@ def clip_gradients(per_example: object, l2_norm_clip: float) -> tf.Tensor:
     [[0.6, 0.8], [0.3, 0.4]]
     """
     l2_norm_clip = _positive("l2_norm_clip", l2_norm_clip)
+    if not isinstance(per_example, tf.Tensor):  # arrays from the user; tensors come from a DP-SGD step
+        per_example = _real_array("per_example", per_example)
     grads = tf.convert_to_tensor(per_example, dtype=tf.float32)
     if grads.shape.rank != 2:
         raise ValueError(f"per_example must be 2-D (examples, parameters), got shape {tuple(grads.shape)}")
@@ -308,7 +321,7 @@ def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: f
     if delta >= 1:
         raise ValueError(f"delta must be in (0, 1), got {delta!r}")
     accountants = {"rdp": rdp.RdpAccountant, "pld": pld.PLDAccountant}
-    if accountant not in accountants:
+    if not isinstance(accountant, str) or accountant not in accountants:
         raise ValueError(f"accountant must be one of {sorted(accountants)}, got {accountant!r}")
     event = dp_accounting.SelfComposedDpEvent(
         dp_accounting.PoissonSampledDpEvent(sample_rate, dp_accounting.GaussianDpEvent(noise_multiplier)), steps
