@@ -411,6 +411,47 @@ def check_too_parameters(answer: Any) -> bool:
     return _verdict(value == expected, praise="the count matches model.count_params().", hint=hint)
 
 
+# --- Questions (book/faq.ipynb) -------------------------------------------------
+
+
+def check_faq_events_per_variable(answer: Any) -> bool:
+    """Events per variable of the clinical chapter's training set: women with diabetes over 8 features.
+
+    Examples
+    --------
+    >>> check_faq_events_per_variable(57.5)
+    Not yet: events are the patients with the rarer outcome (diabetes), not all the training patients.
+    False
+    """
+    from companion import data
+
+    value = None if isinstance(answer, str) else _as_float(answer)
+    if value is None:
+        return _verdict(False, praise="", hint="give one number, events per variable.")
+    events, n_train = _clinical_training_events(data.load_pima()["diabetes"].to_numpy())
+    if abs(value - n_train / 8) < 0.05:
+        hint = "events are the patients with the rarer outcome (diabetes), not all the training patients."
+    elif abs(value - (n_train - events) / 8) < 0.05:
+        hint = "count the rarer outcome: women with diabetes, not without."
+    else:
+        hint = "count the women with diabetes among the training women (y_train.sum()) and divide by the features."
+    return _verdict(
+        abs(value - events / 8) < 0.05,
+        praise="comfortable for logistic regression with 8 predictors; a network with 221 parameters wants more.",
+        hint=hint,
+    )
+
+
+def _clinical_training_events(labels: np.ndarray) -> tuple[int, int]:
+    """Women with diabetes and all women in the clinical chapter's training split (60 % of 768)."""
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(labels))
+    rest, _ = train_test_split(rows, test_size=0.2, stratify=labels, random_state=0)
+    train, _ = train_test_split(rest, test_size=0.25, stratify=labels[rest], random_state=0)
+    return int(labels[train].sum()), len(train)
+
+
 # --- Challenges: interpretability --------------------------------------------
 
 

@@ -52,6 +52,7 @@ CASES = {
     "check_itp_linear_attribution": (lambda: 0.9 * 2.0 + 0.6 * -0.5, [0.8, 0.82, -3.0]),
     "check_cmp_conv_flops": (lambda: 2 * 5 * 5 * 8 * 24 * 32 * 32 + 24 * 32 * 32, [4_915_200, 9_830_400, 123]),
     "check_prv_steps": (lambda: 280, [320, 288, 287.5, 40, 7]),
+    "check_faq_events_per_variable": (lambda: 20.0, [57.5, 37.5, 160, 33.5]),
     "check_cmp_int8_bytes": (lambda: 256 * 64 + 4 * 64 + 4 * 64, [4 * (256 * 64 + 64), 256 * 64, 256 * 64 + 256]),
     "check_imaging_hounsfield": (lambda: 60, [6, 0.06, 1060]),
     "check_tox_masked_loss": (lambda: (-math.log(0.8) - math.log(0.6)) / 3,
