@@ -29,6 +29,8 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 from rdkit.Chem.MolStandardize import rdMolStandardize
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
+from companion.validation import positive_int
+
 #: The descriptors of :func:`descriptors`: column name -> RDKit function of a molecule.
 #: Donors and acceptors are counted as Lipinski did (N-H and O-H bonds; N and O atoms).
 DESCRIPTORS = {
@@ -136,12 +138,6 @@ def standardize(smiles: str) -> str:
     return Chem.MolToSmiles(mol)
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def morgan_fingerprints(smiles: Iterable[str], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
     """Morgan (circular, ECFP-like) fingerprints as a 0/1 matrix, one row per molecule.
 
@@ -166,8 +162,8 @@ def morgan_fingerprints(smiles: Iterable[str], radius: int = 2, n_bits: int = 20
     >>> fingerprints.dtype, fingerprints.sum(axis=1).tolist()
     (dtype('uint8'), [6, 6])
     """
-    radius = _positive_int("radius", radius)
-    n_bits = _positive_int("n_bits", n_bits)
+    radius = positive_int("radius", radius)
+    n_bits = positive_int("n_bits", n_bits)
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
     return np.array([generator.GetFingerprintAsNumPy(mol) for mol in _mols(smiles)], dtype=np.uint8)
 
@@ -183,7 +179,7 @@ def morgan_environments(smiles: str, radius: int = 2) -> set[int]:
     >>> len(morgan_environments("CCO", radius=1))  # 3 atoms, and 3 neighbourhoods of radius 1
     6
     """
-    radius = _positive_int("radius", radius)
+    radius = positive_int("radius", radius)
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius)
     return set(generator.GetSparseCountFingerprint(to_mol(smiles)).GetNonzeroElements())
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from companion import quiet_tensorflow
+from companion.validation import positive_int
 
 quiet_tensorflow()
 
@@ -73,12 +74,6 @@ def _check_model(model: object) -> keras.Model:
     if not model.built:
         raise ValueError(f"model {model.name!r} must be built: give it a keras.Input or call it once on data")
     return model
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def count_parameters(model: keras.Model) -> dict[str, int]:
@@ -271,8 +266,8 @@ def measure_latency(
     model = _check_model(model)
     if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
         raise ValueError(f"batch_sizes must be a non-empty sequence of positive integers, got {batch_sizes!r}")
-    sizes = [_positive_int(f"batch_sizes[{i}]", size) for i, size in enumerate(batch_sizes)]
-    repeats = _positive_int("repeats", repeats)
+    sizes = [positive_int(f"batch_sizes[{i}]", size) for i, size in enumerate(batch_sizes)]
+    repeats = positive_int("repeats", repeats)
     if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
         raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
     rng = np.random.default_rng(seed)
@@ -334,8 +329,8 @@ def time_epoch(model: keras.Model, x: object, y: object, *, batch_size: int = 32
     model = _check_model(model)
     if not model.compiled:
         raise ValueError(f"model {model.name!r} must be compiled (model.compile(...)) before it is trained")
-    batch_size = _positive_int("batch_size", batch_size)
-    repeats = _positive_int("repeats", repeats)
+    batch_size = positive_int("batch_size", batch_size)
+    repeats = positive_int("repeats", repeats)
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must have the same, non-zero number of rows, got {len(x)} and {len(y)}")

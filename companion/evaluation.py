@@ -34,17 +34,14 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupShuffleSplit
 
+from companion.validation import check_seed, real_array
+
 # ---------------------------------------------------------------------------
 # Input validation
 
 
 def _as_1d(name: str, values: object) -> np.ndarray:
-    if np.iscomplexobj(values):  # casting to float would silently drop the imaginary part
-        raise ValueError(f"{name} must be real numbers, got complex values")
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a 1-D array of numbers, got {type(values).__name__}: {error}") from None
+    array = real_array(name, values, float, what="a 1-D array of numbers")
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
     if np.isnan(array).any():
@@ -114,12 +111,6 @@ def _check_fraction(name: str, value: object, *, open_interval: bool = False) ->
         interval = "(0, 1)" if open_interval else "[0, 1]"
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     return float(value)
-
-
-def _check_seed(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -377,7 +368,7 @@ def bootstrap_ci(
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 10:
         raise ValueError(f"n_resamples must be an integer of at least 10, got {n_resamples!r}")
     confidence = _check_fraction("confidence", confidence, open_interval=True)
-    rng = np.random.default_rng(_check_seed("seed", seed))
+    rng = np.random.default_rng(check_seed("seed", seed))
     positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     resamples = np.empty(n_resamples)
     for i in range(n_resamples):
@@ -539,7 +530,7 @@ def group_train_test_split(
     if group_array.dtype.kind == "f" and np.isnan(group_array).any():
         raise ValueError("groups must not contain NaN, got a NaN group identifier")
     test_size = _check_fraction("test_size", test_size, open_interval=True)
-    random_state = _check_seed("random_state", random_state)
+    random_state = check_seed("random_state", random_state)
     n_groups = np.unique(group_array).size
     if n_groups < 2:
         raise ValueError(f"groups must contain at least two distinct groups, got {n_groups}")

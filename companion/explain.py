@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion import quiet_logger, quiet_tensorflow
+from companion.validation import real_array
 
 quiet_tensorflow()
 
@@ -43,18 +44,8 @@ import tensorflow as tf  # noqa: E402
 # Grad-CAM
 
 
-def _real(name: str, values: object, dtype: str) -> np.ndarray:
-    """``values`` as a real array; complex values and non-numbers are refused with a message naming ``name``."""
-    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
-        raise ValueError(f"{name} must hold real numbers, got complex values")
-    try:
-        return np.asarray(values, dtype=dtype)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of numbers, got {type(values).__name__}: {error}") from None
-
-
 def _check_images(images: object, model: keras.Model) -> np.ndarray:
-    array = _real("images", images, "float32")
+    array = real_array("images", images, "float32")
     expected = tuple(model.inputs[0].shape[1:]) if model.inputs else None
     if expected is not None and array.ndim == 3:
         if array.shape == expected:
@@ -187,7 +178,7 @@ def grad_cam(
 
 
 def _check_maps(maps: object) -> np.ndarray:
-    array = _real("maps", maps, "float64")
+    array = real_array("maps", maps, "float64")
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3 or 0 in array.shape:
@@ -245,10 +236,10 @@ def pointing_game(
     """
     array = _check_maps(maps)
     n = array.shape[0]
-    centre_array = _real("centres", centres, "float64")
+    centre_array = real_array("centres", centres, "float64")
     if centre_array.shape != (n, 2):
         raise ValueError(f"centres must have shape ({n}, 2) as (row, column) per map, got shape {centre_array.shape}")
-    radius_array = _real("radii", radii, "float64")
+    radius_array = real_array("radii", radii, "float64")
     if radius_array.shape != (n,):
         raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
     if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():

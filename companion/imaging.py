@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from companion.validation import finite_array
+
 # ---------------------------------------------------------------------------
 # Hounsfield units and windows
 
@@ -55,13 +57,9 @@ WINDOWS = {"lung": (-600.0, 1500.0), "mediastinal": (40.0, 400.0), "bone": (400.
 
 
 def _finite(name: str, values: object) -> np.ndarray:
-    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
-        raise ValueError(f"{name} must hold real numbers, got complex values")
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of numbers, got {type(values).__name__}: {error}") from None
-    if array.size == 0 or not np.isfinite(array).all():
+    """A non-empty finite float array (pixel values, HU)."""
+    array = finite_array(name, values, float)
+    if array.size == 0:
         raise ValueError(f"{name} must be a non-empty array of finite numbers, got shape {array.shape}")
     return array
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from companion import quiet_tensorflow
+from companion.validation import positive_int
 
 quiet_tensorflow()
 
@@ -24,12 +25,6 @@ import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
 
 #: Hidden-layer activations accepted by :func:`build_diagnosis_mlp`.
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "selu", "silu", "leaky_relu")
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def build_diagnosis_mlp(
@@ -85,10 +80,10 @@ def build_diagnosis_mlp(
     ...
     ValueError: hidden[0] must be a positive integer, got 0
     """
-    n_features = _positive_int("n_features", n_features)
+    n_features = positive_int("n_features", n_features)
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
         raise ValueError(f"hidden must be a sequence of positive integers such as (12, 8), got {hidden!r}")
-    sizes = [_positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
+    sizes = [positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
     if activation not in HIDDEN_ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(HIDDEN_ACTIVATIONS)}, got {activation!r}")
     if not isinstance(name, str) or not name:
@@ -172,10 +167,10 @@ def _hidden_stack(
     features_name: str, n_features: object, hidden: object, dropout: object, learning_rate: object
 ) -> list:
     """Validated input and ReLU hidden layers (each followed by dropout) shared by the fingerprint builders."""
-    n_features = _positive_int(features_name, n_features)
+    n_features = positive_int(features_name, n_features)
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
         raise ValueError(f"hidden must be a sequence of positive integers such as (64,), got {hidden!r}")
-    sizes = [_positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
+    sizes = [positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
     is_number = isinstance(dropout, (int, float, np.number)) and not isinstance(dropout, bool)
     if not is_number or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
@@ -299,7 +294,7 @@ def build_multitask_mlp(
     ...
     ValueError: n_tasks must be a positive integer, got 0
     """
-    n_tasks = _positive_int("n_tasks", n_tasks)
+    n_tasks = positive_int("n_tasks", n_tasks)
     layers = _hidden_stack("n_features", n_features, hidden, dropout, learning_rate)
     layers.append(keras.layers.Dense(n_tasks, activation="sigmoid"))
     model = keras.Sequential(layers, name=name)

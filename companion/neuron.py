@@ -23,6 +23,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from companion.validation import finite_array
+
 Activation = Callable[[ArrayLike], np.ndarray]
 
 #: Slope of the leaky ReLU for negative inputs (Keras's ``LeakyReLU`` uses 0.3; 0.01 is the common choice).
@@ -32,27 +34,6 @@ DEFAULT_ALPHA = 0.01
 # error under np.errstate(all="raise")). exp(-700) is about 1e-304, so past 700 we
 # write the exact limit 0 instead of computing it: an error below 1e-304.
 _MAX_EXP_ARGUMENT = 700.0
-
-
-def _finite_array(values: ArrayLike, name: str) -> np.ndarray:
-    """``values`` as a float array, or a ValueError naming ``name`` if it is not finite numbers.
-
-    A float32 input stays float32, so that networks trained in single precision keep it.
-    """
-    try:
-        array = np.asarray(values)
-        if not np.issubdtype(array.dtype, np.floating) and not np.iscomplexobj(array):
-            array = array.astype(float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numbers, got {values!r}") from error
-    if np.iscomplexobj(array):  # casting to float would silently drop the imaginary part
-        raise ValueError(f"{name} must be real numbers, got complex values of dtype {array.dtype}")
-    bad = ~np.isfinite(array)
-    if bad.any():
-        raise ValueError(
-            f"{name} must contain only finite numbers, got {int(bad.sum())} NaN or infinite value(s) among {array.size}"
-        )
-    return array
 
 
 def _check_alpha(alpha: float) -> float:
@@ -86,7 +67,7 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     >>> sigmoid([-1e4, 0.0, 1e4]).tolist()
     [0.0, 0.5, 1.0]
     """
-    x = _finite_array(x, "x")
+    x = finite_array("x", x, what="numbers")
     # The textbook 1 / (1 + e^-x) overflows in e^-x for large negative x. Work with
     # z = e^-|x| <= 1 instead: 1 / (1 + z) for x >= 0, the equal z / (1 + z) for x < 0.
     z = _exp_minus_abs(x)
@@ -101,7 +82,7 @@ def sigmoid_derivative(x: ArrayLike) -> np.ndarray:
     >>> sigmoid_derivative([0.0, 1e4]).tolist()
     [0.25, 0.0]
     """
-    x = _finite_array(x, "x")
+    x = finite_array("x", x, what="numbers")
     # The symmetric form e^-|x| / (1 + e^-|x|)^2 keeps full relative precision in both
     # tails, where s * (1 - s) would round 1 - s to 0 for large positive x.
     z = _exp_minus_abs(x)
@@ -116,7 +97,7 @@ def tanh(x: ArrayLike) -> np.ndarray:
     >>> tanh([-1e4, 0.0, 1e4]).tolist()
     [-1.0, 0.0, 1.0]
     """
-    return np.tanh(_finite_array(x, "x"))
+    return np.tanh(finite_array("x", x, what="numbers"))
 
 
 def tanh_derivative(x: ArrayLike) -> np.ndarray:
@@ -127,7 +108,7 @@ def tanh_derivative(x: ArrayLike) -> np.ndarray:
     >>> tanh_derivative([0.0, 1e4]).tolist()
     [1.0, 0.0]
     """
-    return 1.0 - np.tanh(_finite_array(x, "x")) ** 2
+    return 1.0 - np.tanh(finite_array("x", x, what="numbers")) ** 2
 
 
 def relu(x: ArrayLike) -> np.ndarray:
@@ -138,7 +119,7 @@ def relu(x: ArrayLike) -> np.ndarray:
     >>> relu([-2.0, 0.0, 3.0]).tolist()
     [0.0, 0.0, 3.0]
     """
-    return np.maximum(_finite_array(x, "x"), 0.0)
+    return np.maximum(finite_array("x", x, what="numbers"), 0.0)
 
 
 def relu_derivative(x: ArrayLike) -> np.ndarray:
@@ -149,7 +130,7 @@ def relu_derivative(x: ArrayLike) -> np.ndarray:
     >>> relu_derivative([-2.0, 0.0, 3.0]).tolist()
     [0.0, 0.0, 1.0]
     """
-    return (_finite_array(x, "x") > 0).astype(float)
+    return (finite_array("x", x, what="numbers") > 0).astype(float)
 
 
 def leaky_relu(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndarray:
@@ -167,7 +148,7 @@ def leaky_relu(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndarray:
     >>> leaky_relu([-2.0, 3.0], alpha=0.1).tolist()
     [-0.2, 3.0]
     """
-    x = _finite_array(x, "x")
+    x = finite_array("x", x, what="numbers")
     return np.where(x > 0, x, _check_alpha(alpha) * x)
 
 
@@ -179,7 +160,7 @@ def leaky_relu_derivative(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndar
     >>> leaky_relu_derivative([-2.0, 3.0], alpha=0.1).tolist()
     [0.1, 1.0]
     """
-    x = _finite_array(x, "x")
+    x = finite_array("x", x, what="numbers")
     return np.where(x > 0, 1.0, _check_alpha(alpha))
 
 
@@ -191,7 +172,7 @@ def linear(x: ArrayLike) -> np.ndarray:
     >>> linear([-2.0, 3.0]).tolist()
     [-2.0, 3.0]
     """
-    return _finite_array(x, "x").copy()
+    return finite_array("x", x, what="numbers").copy()
 
 
 def linear_derivative(x: ArrayLike) -> np.ndarray:
@@ -202,7 +183,7 @@ def linear_derivative(x: ArrayLike) -> np.ndarray:
     >>> linear_derivative([-2.0, 3.0]).tolist()
     [1.0, 1.0]
     """
-    return np.ones_like(_finite_array(x, "x"))
+    return np.ones_like(finite_array("x", x, what="numbers"))
 
 
 #: Activation name -> (function, derivative); the names are Keras's.
@@ -252,16 +233,16 @@ def _lookup(name: str) -> tuple[Activation, Activation]:
 
 def _check_neuron_inputs(x: ArrayLike, w: ArrayLike, b: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Validate and convert the inputs of :func:`neuron`."""
-    w = _finite_array(w, "w")
+    w = finite_array("w", w, what="numbers")
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"w must be a 1-D array with one weight per feature, got shape {w.shape}")
-    x = _finite_array(x, "x")
+    x = finite_array("x", x, what="numbers")
     if x.ndim not in (1, 2) or x.shape[-1] != w.size:
         raise ValueError(
             f"x must have shape (d,) for one example or (n, d) for a batch, with d = len(w) = {w.size}; "
             f"got shape {x.shape}"
         )
-    b_array = _finite_array(b, "b")
+    b_array = finite_array("b", b, what="numbers")
     if b_array.ndim != 0:
         raise ValueError(f"b must be a single number (the bias), got an array of shape {b_array.shape}")
     return x, w, float(b_array)

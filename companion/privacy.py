@@ -26,19 +26,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from companion import quiet_logger, quiet_tensorflow
+from companion.validation import check_seed, finite_array, positive_int, positive_number
 
 quiet_tensorflow()
 
 import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
 import tensorflow as tf  # noqa: E402
-
-
-def _positive(name: str, value: object, kind: type = float) -> float | int:
-    numbers = (int, np.integer) if kind is int else (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers) or not np.isfinite(value) or value <= 0:
-        expected = "a positive integer" if kind is int else "a positive finite number"
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return kind(value)
 
 
 def _non_negative(name: str, value: object) -> float:
@@ -49,29 +42,10 @@ def _non_negative(name: str, value: object) -> float:
     return float(value)
 
 
-def _seed(value: object) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
-def _real_array(name: str, values: object, dtype: str = "float32") -> np.ndarray:
-    """``values`` as a finite real array; anything else is refused with a message that starts with ``name``."""
-    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
-        raise ValueError(f"{name} must hold real numbers, got complex values")
-    try:
-        array = np.asarray(values, dtype=dtype)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers, got {type(values).__name__}") from None
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers (impute missing values first)")
-    return array
-
-
 def _xy(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, d) and labels (n,) as float32, checked for shape and finiteness."""
-    features = _real_array("X", X)
-    labels = _real_array("y", y).reshape(-1)
+    features = finite_array("X", X, "float32")
+    labels = finite_array("y", y, "float32").reshape(-1)
     if features.ndim != 2 or len(features) == 0:
         raise ValueError(f"X must be a non-empty 2-D array (patients, features), got shape {features.shape}")
     if len(labels) != len(features):
@@ -116,8 +90,8 @@ def membership_inference_auc(member_losses: object, nonmember_losses: object) ->
     """
     from sklearn.metrics import roc_auc_score
 
-    members = _real_array("member_losses", member_losses, "float64").reshape(-1)
-    others = _real_array("nonmember_losses", nonmember_losses, "float64").reshape(-1)
+    members = finite_array("member_losses", member_losses, "float64").reshape(-1)
+    others = finite_array("nonmember_losses", nonmember_losses, "float64").reshape(-1)
     for name, values in (("member_losses", members), ("nonmember_losses", others)):
         if values.size == 0:
             raise ValueError(f"{name} must be a non-empty array of finite losses, got no values")
@@ -139,9 +113,9 @@ def clip_gradients(per_example: object, l2_norm_clip: float) -> tf.Tensor:
     >>> clip_gradients([[3.0, 4.0], [0.3, 0.4]], 1.0).numpy().astype(float).round(2).tolist()
     [[0.6, 0.8], [0.3, 0.4]]
     """
-    l2_norm_clip = _positive("l2_norm_clip", l2_norm_clip)
+    l2_norm_clip = positive_number("l2_norm_clip", l2_norm_clip)
     if not isinstance(per_example, tf.Tensor):  # arrays from the user; tensors come from a DP-SGD step
-        per_example = _real_array("per_example", per_example)
+        per_example = finite_array("per_example", per_example, "float32")
     grads = tf.convert_to_tensor(per_example, dtype=tf.float32)
     if grads.shape.rank != 2:
         raise ValueError(f"per_example must be 2-D (examples, parameters), got shape {tuple(grads.shape)}")
@@ -261,11 +235,11 @@ def train_dp_sgd(
     """
     features, labels = _xy(X, y)
     noise_multiplier = _non_negative("noise_multiplier", noise_multiplier)
-    l2_norm_clip = _positive("l2_norm_clip", l2_norm_clip)
-    batch_size = _positive("batch_size", batch_size, int)
-    epochs = _positive("epochs", epochs, int)
-    learning_rate = _positive("learning_rate", learning_rate)
-    rng = np.random.default_rng(_seed(seed))
+    l2_norm_clip = positive_number("l2_norm_clip", l2_norm_clip)
+    batch_size = positive_int("batch_size", batch_size)
+    epochs = positive_int("epochs", epochs)
+    learning_rate = positive_number("learning_rate", learning_rate)
+    rng = np.random.default_rng(check_seed("seed", seed))
     if batch_size > len(features):
         raise ValueError(f"batch_size must be at most the number of records ({len(features)}), got {batch_size}")
     if model.output_shape[-1] != 1:
@@ -312,12 +286,12 @@ def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: f
     import dp_accounting
     from dp_accounting import pld, rdp
 
-    noise_multiplier = _positive("noise_multiplier", noise_multiplier)
-    sample_rate = _positive("sample_rate", sample_rate)
+    noise_multiplier = positive_number("noise_multiplier", noise_multiplier)
+    sample_rate = positive_number("sample_rate", sample_rate)
     if sample_rate > 1:
         raise ValueError(f"sample_rate must be in (0, 1], got {sample_rate!r}")
-    steps = _positive("steps", steps, int)
-    delta = _positive("delta", delta)
+    steps = positive_int("steps", steps)
+    delta = positive_number("delta", delta)
     if delta >= 1:
         raise ValueError(f"delta must be in (0, 1), got {delta!r}")
     accountants = {"rdp": rdp.RdpAccountant, "pld": pld.PLDAccountant}
@@ -405,10 +379,10 @@ def federated_averaging(
         if not isinstance(client, (tuple, list)) or len(client) != 2:
             raise ValueError(f"clients[{k}] must be an (X, y) pair, got {type(client).__name__}")
         data.append(_xy(*client))
-    rounds = _positive("rounds", rounds, int)
-    local_epochs = _positive("local_epochs", local_epochs, int)
-    batch_size = _positive("batch_size", batch_size, int)
-    train = _sgd_epochs(model, _positive("learning_rate", learning_rate), batch_size)
+    rounds = positive_int("rounds", rounds)
+    local_epochs = positive_int("local_epochs", local_epochs)
+    batch_size = positive_int("batch_size", batch_size)
+    train = _sgd_epochs(model, positive_number("learning_rate", learning_rate), batch_size)
     shares = np.array([len(features) for features, _ in data], dtype=float) / sum(len(f) for f, _ in data)
     global_weights = model.get_weights()
     for _ in range(rounds):
@@ -437,6 +411,6 @@ def train_centrally(model: keras.Model, X: object, y: object, *, epochs: int, ba
     True
     """
     features, labels = _xy(X, y)
-    train = _sgd_epochs(model, _positive("learning_rate", learning_rate), _positive("batch_size", batch_size, int))
+    train = _sgd_epochs(model, positive_number("learning_rate", learning_rate), positive_int("batch_size", batch_size))
     with quiet_logger("tensorflow"):  # a new model is traced once: expected, not worth a warning
-        train(features, labels, tf.constant(_positive("epochs", epochs, int)))
+        train(features, labels, tf.constant(positive_int("epochs", epochs)))

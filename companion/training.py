@@ -28,6 +28,7 @@ import numpy as np
 
 from companion import neuron
 from companion.neuron import sigmoid
+from companion.validation import check_seed, real_array
 
 #: Hidden activations: the function and its derivative of the pre-activation ``z``, from
 #: :mod:`companion.neuron`, so the chapter's neuron and network share one tested implementation.
@@ -53,25 +54,9 @@ def _positive(name: str, value: object, kind: type = float) -> None:
         raise ValueError(f"{name} must be a positive {kind.__name__}, got {value!r}")
 
 
-def _seed(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
-def _as_real_array(name: str, values: object, dtype: type) -> np.ndarray:
-    """``values`` as a real ``dtype`` array; complex or non-numeric input raises a ValueError naming ``name``."""
-    if np.iscomplexobj(values):  # casting would silently drop the imaginary part
-        raise ValueError(f"{name} must be real numbers, got complex values")
-    try:
-        return np.asarray(values, dtype=dtype)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of numbers, got {type(values).__name__}: {error}") from None
-
-
 def _as_finite_2d(name: str, values: object, n_columns: int, dtype: type) -> np.ndarray:
     """Return ``values`` as a finite array of shape (n, n_columns); a 1-D array is one column."""
-    array = _as_real_array(name, values, dtype)
+    array = real_array(name, values, dtype)
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[1] != n_columns or array.shape[0] == 0:
@@ -124,7 +109,7 @@ class MLP:
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
         self.layer_sizes, self.dtype = sizes, dtype
-        rng = np.random.default_rng(_seed("seed", seed))
+        rng = np.random.default_rng(check_seed("seed", seed))
         self.weights, self.biases = [], []
         for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             feeds_relu = hidden_activation == "relu" and index < len(sizes) - 2
@@ -188,7 +173,7 @@ class MLP:
         given = [(np.shape(W), np.shape(b)) for W, b in pairs]
         if given != expected:
             raise ValueError(f"params must have the shapes {expected}, got {given}")
-        arrays = [_as_real_array("params", array, self.dtype) for array in _flat(pairs)]
+        arrays = [real_array("params", array, self.dtype) for array in _flat(pairs)]
         if not all(np.isfinite(array).all() for array in arrays):
             raise ValueError("params must contain only finite numbers, got NaN or infinite values")
         self.weights, self.biases = arrays[::2], arrays[1::2]
@@ -256,7 +241,7 @@ def numerical_gradients(
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """``|a - b| / (|a| + |b|)`` in the Euclidean norm; 0 when both are 0."""
-    a, b = _as_real_array("a", a, float), _as_real_array("b", b, float)
+    a, b = real_array("a", a, float), real_array("b", b, float)
     for name, array in (("a", a), ("b", b)):
         if not np.isfinite(array).all():
             raise ValueError(f"{name} must contain only finite numbers, got NaN or infinite values")
@@ -373,7 +358,7 @@ def train(
     _positive("learning_rate", learning_rate)
     _positive("batch_size", batch_size, int)
     _positive("epochs", epochs, int)
-    _seed("seed", seed)
+    check_seed("seed", seed)
     if patience is not None:
         _positive("patience", patience, int)
     _choice("loss", loss, LOSSES)
