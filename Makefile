@@ -6,19 +6,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # requirements.lock pins the exact set for Linux x86-64 and the Python it was
-# compiled with; on another Python the ranges of pyproject.toml are used.
-LOCK_PYTHON := 3.11
+# compiled with; on another platform or Python the ranges of pyproject.toml are
+# used (tests/test_makefile.py checks the choice for each case).
+LOCK_PYTHON   := 3.11
+LOCK_PLATFORM := Linux-x86_64
+PLATFORM   ?= $(shell uname -s)-$(shell uname -m)
+PY_VERSION ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+EXTRAS     := tensorflow,lab,book,dev
+USE_LOCK   := $(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHON),$(PY_VERSION)))
+# The reader's edition (make notebooks) and a learner's own copy of it (make lab), which
+# make clean and rebuilds never touch.
+EDITION       := _build/notebooks
+LEARNER_COPY  ?= my-notebooks
 
-.PHONY: help install book book-all check-site check-browser check-determinism test lab student doctor bench lint lock clean
+.PHONY: help install book book-all notebooks wheel check-site check-edition check-browser check-determinism test lab student doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
 	@echo "make test      unit tests and every notebook (pytest + nbval)"
 	@echo "make book-all  build the book from scratch, as CI does"
+	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
+	@echo "make wheel     build the companion's wheel into dist/"
 	@echo "make check-site check the built pages (after make book)"
 	@echo "make check-browser open every built page in headless Chromium and check it"
 	@echo "make check-determinism run the key chapters twice and compare their glued numbers"
-	@echo "make lab       open the chapters in JupyterLab"
+	@echo "make lab       open your own copy of the chapters ($(LEARNER_COPY)/) in JupyterLab"
 	@echo "make student   write the student edition (no solutions, no outputs) to student/"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
@@ -29,13 +41,13 @@ help:
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	if [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$(LOCK_PYTHON)" ]; then \
-	    $(BIN)/python -m pip install -r requirements.lock && \
-	    $(BIN)/python -m pip install --no-deps --no-build-isolation -e . ; \
-	else \
-	    echo "Python is not $(LOCK_PYTHON): installing from the ranges in pyproject.toml"; \
-	    $(BIN)/python -m pip install -e ".[book,dev]" ; \
-	fi
+ifneq ($(USE_LOCK),)
+	$(BIN)/python -m pip install -r requirements.lock
+	$(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+else
+	@echo "$(PLATFORM), Python $(PY_VERSION): the lock is for $(LOCK_PLATFORM), Python $(LOCK_PYTHON); installing from the ranges of pyproject.toml"
+	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
+endif
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,6 +61,21 @@ book-all: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
+# The reader's edition: every chapter as plain Jupyter Markdown with the built book's numbers,
+# a first cell that installs the companion where it is missing, and binder/ for Binder. A copy
+# goes beside the site (its download buttons) with the wheel that the first cell installs.
+notebooks: $(STAMP) wheel
+	test -f _build/html/index.html || { echo "build the book first: make book" >&2; exit 1; }
+	$(BIN)/python -m companion edition $(EDITION)
+	cp -r binder $(EDITION)/
+	rm -rf _build/html/notebooks _build/html/wheels
+	cp -r $(EDITION) _build/html/notebooks
+	mkdir -p _build/html/wheels && cp dist/*.whl _build/html/wheels/
+
+wheel: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
+
 # Checks of the built pages: alt text, images present, no error or stderr shown, size budget.
 # These checks read BUILT_SITE if set (default _build/html), e.g. BUILT_SITE=/tmp/build/_build/html.
 check-site: $(STAMP)
@@ -57,6 +84,10 @@ check-site: $(STAMP)
 # The built pages in Debian's Chromium (CHROMIUM=/path/to/chrome to use another):
 # JavaScript errors, images, equations, outputs, buttons, links, search; screenshots
 # go to browser-screenshots/ beside the HTML.
+# The reader's edition against the built site: no MyST left, every number and link present.
+check-edition: $(STAMP)
+	CHECK_READER_EDITION=1 $(BIN)/python -m pytest tests/test_reader_edition_built.py
+
 check-browser: $(STAMP)
 	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py
 
@@ -67,11 +98,16 @@ check-determinism: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# A learner's own copy of the reader's edition, made once (python -m companion start) and
+# then only opened: edits survive make clean and rebuilds. Jupyter refuses root without --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	test -d $(LEARNER_COPY) || { test -d $(EDITION) || $(MAKE) book notebooks; \
+	    $(BIN)/python -m companion start $(LEARNER_COPY); }
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LEARNER_COPY)
 
 # The notebooks without solutions or outputs, for a teacher to hand out (python -m companion student).
 student: $(STAMP)
+	test -d $(EDITION) || $(MAKE) book notebooks
 	$(BIN)/python -m companion student student --force
 
 doctor: $(STAMP)
@@ -83,10 +119,13 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# --build-deps-for wheel: pip-compile then resolves from the metadata that the build backend
+# writes, which keeps the platform markers of the tensorflow extra (its static reading of
+# pyproject.toml drops them and would lock tensorflow and tensorflow-cpu together).
 lock: $(STAMP)
-	$(BIN)/pip-compile --extra book --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+	$(BIN)/pip-compile --build-deps-for wheel --extra tensorflow --extra lab --extra book --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
 	    --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build dist .pytest_cache .ruff_cache
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

@@ -94,6 +94,30 @@ def versions() -> dict[str, str]:
     return found
 
 
+def glue(name: str, value: object, display: bool = True) -> None:
+    """Keep ``value`` under ``name`` for the book's ``{glue:text}`` roles; elsewhere, only show it.
+
+    In the book's build, where myst-nb is installed, this is ``myst_nb.glue``:
+    the value is stored in the cell's output and pasted into the prose. A
+    plain Jupyter, Colab or hub runtime has no myst-nb, and needs none: the
+    reader's edition already carries the built book's numbers in its text.
+    There the value is shown when ``display`` is true, and otherwise dropped.
+
+    Examples
+    --------
+    >>> glue("answer", 42, display=False)  # stored for the book, or dropped
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)
+
+
 def set_plot_style() -> None:
     """Colour-blind-safe, readable matplotlib defaults for every figure of the book."""
     import matplotlib as mpl

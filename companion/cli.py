@@ -1,13 +1,15 @@
-"""Command line: ``python -m companion doctor | start | student``.
+"""Command line: ``python -m companion doctor | start | student | edition``.
 
 ``doctor`` checks that a machine can run the course and prints a readable
 report; it exits with status 1 when anything is wrong, so scripts and
 classroom set-up checks can rely on it.
 
-``start DIR`` copies the course's notebooks into a learner's working folder
+``start DIR`` copies the reader's edition into a learner's working folder
 (``--student`` for the edition without solutions); ``student DIR`` writes the
 student edition, for a teacher to hand out. Both refuse a folder that is not
 empty unless ``--force`` is given, and exit with status 1 when they refuse.
+
+``edition`` writes the reader's edition from the built book (``make notebooks``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from packaging.specifiers import SpecifierSet
 
 import companion
 from companion import classroom, data
+
+#: The companion's name on the package index (the import name stays ``companion``).
+DISTRIBUTION = "dl-medicine-companion"
 
 TENSORFLOW_PROBE = (
     "import companion; companion.quiet_tensorflow(); "
@@ -47,9 +52,9 @@ class Check:
 def check_python() -> Check:
     """Python's version against the package's ``Requires-Python``."""
     try:
-        required = metadata.metadata("companion")["Requires-Python"] or ""
+        required = metadata.metadata(DISTRIBUTION)["Requires-Python"] or ""
     except metadata.PackageNotFoundError:
-        return Check("companion", False, "imported from source but not installed: run `make install`")
+        return Check("companion", False, f"imported from source, but {DISTRIBUTION} is not installed: make install")
     version = ".".join(map(str, sys.version_info[:3]))
     ok = version in SpecifierSet(required)
     return Check("python", ok, f"{version} (needs {required})")
@@ -58,9 +63,9 @@ def check_python() -> Check:
 def check_requirements() -> list[Check]:
     """Each dependency of the default install: present, at a version in its range."""
     checks = []
-    if companion.installed_version("companion") is None:
+    if companion.installed_version(DISTRIBUTION) is None:
         return checks  # check_python already reported it
-    for text in metadata.requires("companion") or []:
+    for text in metadata.requires(DISTRIBUTION) or []:
         requirement = Requirement(text)
         if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
             continue  # an optional extra, or another platform's package
@@ -85,7 +90,8 @@ def check_tensorflow(timeout: float = 180) -> Check:
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        return Check("tensorflow import", False, f"failed: {last}")
+        hint = f"; install it with pip install '{DISTRIBUTION}[tensorflow]'" if "No module named" in last else ""
+        return Check("tensorflow import", False, f"failed: {last}{hint}")
     if result.stderr.strip():
         first = result.stderr.strip().splitlines()[0]
         return Check("tensorflow import", False, f"writes to stderr, which would show on pages: {first}")
@@ -95,7 +101,10 @@ def check_tensorflow(timeout: float = 180) -> Check:
 
 def check_kernel(timeout: float = 120) -> Check:
     """A Jupyter kernel starts and can import the course package."""
-    from jupyter_client.manager import start_new_kernel
+    try:
+        from jupyter_client.manager import start_new_kernel
+    except ImportError:
+        return Check("jupyter kernel", False, f"Jupyter is not installed: pip install '{DISTRIBUTION}[lab]'")
 
     start = time.perf_counter()
     try:
@@ -138,7 +147,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         print(check.line())
     failed = [check.name for check in checks if not check.ok]
     if failed:
-        print(f"\n{len(failed)} problem(s): {', '.join(failed)}. See README.md, section 'Set-up'.")
+        print(f"\n{len(failed)} problem(s): {', '.join(failed)}. The course's README says how to install it.")
         return 1
     print(f"\nAll {len(checks)} checks passed: this machine can run the course.")
     return 0
@@ -148,7 +157,7 @@ def run_copy(args: argparse.Namespace) -> int:
     """``start`` and ``student``: copy the notebooks, print what was written."""
     student = args.command == "student" or args.student
     try:
-        report = classroom.copy_course(args.folder, book=args.book, student=student, force=args.force)
+        report = classroom.copy_course(args.folder, edition=args.source, student=student, force=args.force)
     except (FileExistsError, FileNotFoundError, ValueError) as error:
         print(f"Nothing written: {error}", file=sys.stderr)
         return 1
@@ -178,7 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
         copy_parser = commands.add_parser(name, help=text, description=text)
         copy_parser.add_argument("folder", type=Path, help="folder to write to (created if missing; must be empty)")
         copy_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
-        copy_parser.add_argument("--book", type=Path, default=None, help="the course's book folder (default: this one)")
+        copy_parser.add_argument(
+            "--from",
+            dest="source",
+            type=Path,
+            default=None,
+            help="the reader's edition to copy (default: _build/notebooks of this checkout, made by make notebooks)",
+        )
         if name == "start":
             copy_parser.add_argument("--student", action="store_true", help="copy the student edition")
         else:

@@ -27,6 +27,29 @@ ROOT = Path(__file__).resolve().parents[1]
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "companion-hypothesis")
 
 
+@pytest.fixture
+def tiny_edition(tmp_path) -> Path:
+    """A reader's edition of two chapters, each with a solution cell, and an image beside one."""
+    import nbformat
+
+    edition = tmp_path / "edition"
+    for name, title in [("foundations/first.ipynb", "First"), ("diagnosis/second.ipynb", "Second")]:
+        notebook = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_markdown_cell(f"# {title}\n\n### Exercise 1.1: Add\n\n1 + 1?"),
+                nbformat.v4.new_markdown_cell(
+                    "<details>\n<summary><b>Solution</b></summary>\n\nTwo.\n\n</details>",
+                    metadata={"tags": ["solution"]},
+                ),
+                nbformat.v4.new_code_cell("x = 1 + 1"),
+            ]
+        )
+        (edition / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, edition / name)
+    (edition / "diagnosis" / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return edition
+
+
 def built_site() -> Path:
     """The built HTML book: ``$BUILT_SITE``, or ``_build/html`` of the repository."""
     return Path(os.environ.get("BUILT_SITE") or ROOT / "_build" / "html").resolve()

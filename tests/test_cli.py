@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from companion import cli, data
@@ -50,7 +51,7 @@ def test_unknown_command_is_an_argparse_error(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
-# python -m companion start | student
+# python -m companion start | student (from a reader's edition)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -58,50 +59,65 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("command", ["start", "student"])
-def test_copy_commands_write_every_chapter_and_say_so(command, tmp_path):
+def test_copy_commands_write_every_chapter_and_say_so(command, tmp_path, tiny_edition):
     target = tmp_path / "course"
-    result = run_cli(command, str(target))
+    result = run_cli(command, str(target), "--from", str(tiny_edition))
     assert result.returncode == 0, result.stderr
     written = sorted(path.relative_to(target) for path in target.rglob("*.ipynb"))
-    assert written
-    assert Path("foundations/medicine_and_ai.ipynb") in written
+    assert written == [Path("diagnosis/second.ipynb"), Path("foundations/first.ipynb")]
     for path in written:
         assert str(path) in result.stdout
-    assert ("solution(s)" in result.stdout) == (command == "student")
+    assert (target / "diagnosis" / "figure.png").exists()
+    assert ("2 solution(s)" in result.stdout) == (command == "student")
+    solutions = [cell for path in written for cell in nbformat.read(target / path, as_version=4).cells
+                 if "solution" in cell.metadata.get("tags", [])]
+    assert len(solutions) == (0 if command == "student" else 2)
 
 
 @pytest.mark.parametrize("command", ["start", "student"])
-def test_copy_commands_refuse_a_non_empty_folder(command, tmp_path, capsys):
+def test_copy_commands_refuse_a_non_empty_folder(command, tmp_path, capsys, tiny_edition):
     (tmp_path / "my_notes.txt").write_text("a learner's work\n")
-    assert cli.main([command, str(tmp_path)]) == 1
+    assert cli.main([command, str(tmp_path), "--from", str(tiny_edition)]) == 1
     captured = capsys.readouterr()
     assert "Nothing written" in captured.err
     assert "--force" in captured.err
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["my_notes.txt"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["edition", "my_notes.txt"]
 
 
-def test_force_overwrites_notebooks_and_keeps_other_files(tmp_path, capsys):
-    assert cli.main(["start", str(tmp_path)]) == 0
-    notebook = tmp_path / "foundations" / "medicine_and_ai.ipynb"
+def test_force_overwrites_notebooks_and_keeps_other_files(tmp_path, capsys, tiny_edition):
+    course = tmp_path / "course"
+    assert cli.main(["start", str(course), "--from", str(tiny_edition)]) == 0
+    notebook = course / "foundations" / "first.ipynb"
     notebook.write_text("edited by the learner")
-    (tmp_path / "my_notes.txt").write_text("a learner's work\n")
-    assert cli.main(["start", str(tmp_path)]) == 1
+    (course / "my_notes.txt").write_text("a learner's work\n")
+    assert cli.main(["start", str(course), "--from", str(tiny_edition)]) == 1
     assert notebook.read_text() == "edited by the learner"
-    assert cli.main(["start", "--force", str(tmp_path)]) == 0
+    assert cli.main(["start", "--force", str(course), "--from", str(tiny_edition)]) == 0
     assert notebook.read_text() != "edited by the learner"
-    assert (tmp_path / "my_notes.txt").exists()
+    assert (course / "my_notes.txt").exists()
     assert "jupyter lab" in capsys.readouterr().out
 
 
-def test_start_student_flag_and_student_command_write_the_same(tmp_path):
-    assert cli.main(["start", "--student", str(tmp_path / "a")]) == 0
-    assert cli.main(["student", str(tmp_path / "b")]) == 0
+def test_start_student_flag_and_student_command_write_the_same(tmp_path, tiny_edition):
+    assert cli.main(["start", "--student", str(tmp_path / "a"), "--from", str(tiny_edition)]) == 0
+    assert cli.main(["student", str(tmp_path / "b"), "--from", str(tiny_edition)]) == 0
     for path in (tmp_path / "a").rglob("*.ipynb"):
         assert path.read_text() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_text()
 
 
-def test_a_file_or_the_book_itself_is_refused(tmp_path, capsys):
+def test_a_file_a_missing_edition_or_the_edition_itself_is_refused(tmp_path, capsys, tiny_edition):
     (tmp_path / "file").write_text("x")
-    assert cli.main(["student", str(tmp_path / "file"), "--force"]) == 1
-    assert cli.main(["student", str(tmp_path / "inside"), "--book", str(tmp_path / "missing")]) == 1
-    assert "Nothing written" in capsys.readouterr().err
+    assert cli.main(["student", str(tmp_path / "file"), "--force", "--from", str(tiny_edition)]) == 1
+    assert cli.main(["student", str(tmp_path / "inside"), "--from", str(tmp_path / "missing")]) == 1
+    assert cli.main(["student", str(tiny_edition / "copy"), "--from", str(tiny_edition)]) == 1
+    assert capsys.readouterr().err.count("Nothing written") == 3
+
+
+def test_without_a_built_edition_the_message_says_how_to_make_one(tmp_path, capsys, monkeypatch):
+    # As if installed from a checkout that has not built the reader's edition.
+    monkeypatch.setattr(cli.classroom, "__file__", str(tmp_path / "companion" / "classroom.py"))
+    assert cli.main(["start", str(tmp_path / "course")]) == 1
+    err = capsys.readouterr().err
+    for words in ["Nothing written", "make book notebooks", "--from"]:
+        assert words in err
+    assert not (tmp_path / "course").exists()

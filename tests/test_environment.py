@@ -17,6 +17,8 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 # Installed by pip inside the conda environment, with a wheel chosen per platform.
 PIP_ONLY = {"tensorflow", "tensorflow-cpu"}
+# conda-forge names that differ from the package index's.
+CONDA_TO_PYPI = {"python-build": "build"}
 
 
 def pyproject_requirements() -> dict[str, SpecifierSet]:
@@ -36,7 +38,7 @@ def conda_requirements() -> dict[str, SpecifierSet]:
             continue  # the course package itself
         name, spec = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*(.*)", entry).groups()
         if name not in {"python", "pip"}:
-            found[canonicalize_name(name)] = SpecifierSet(spec)
+            found[canonicalize_name(CONDA_TO_PYPI.get(name, name))] = SpecifierSet(spec)
     return found
 
 
@@ -53,7 +55,7 @@ def test_environment_uses_the_same_version_ranges_as_pyproject():
 def test_environment_installs_the_course_package_with_its_extras():
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_sections = [entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict)]
-    assert any(line.startswith("-e .[book,dev]") for section in pip_sections for line in section)
+    assert any(line.startswith("-e .[tensorflow,lab,book,dev]") for section in pip_sections for line in section)
 
 
 def test_same_python_range():
