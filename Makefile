@@ -19,7 +19,7 @@ USE_LOCK   := $(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHO
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: help install book book-all notebooks wheel check-site check-edition check-browser check-determinism test lab student doctor bench lint lock clean
+.PHONY: help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -27,7 +27,9 @@ help:
 	@echo "make book-all  build the book from scratch, as CI does"
 	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
 	@echo "make wheel     build the companion's wheel into dist/"
-	@echo "make check-site check the built pages (after make book)"
+	@echo "make check-site check the built pages (after make book notebooks)"
+	@echo "make check-edition check the reader's and the student edition (after make notebooks)"
+	@echo "make check-install install the wheel cleanly and in a simulated Colab, run two chapters there"
 	@echo "make check-browser open every built page in headless Chromium and check it"
 	@echo "make check-determinism run the key chapters twice and compare their glued numbers"
 	@echo "make lab       open your own copy of the chapters ($(LEARNER_COPY)/) in JupyterLab"
@@ -79,14 +81,21 @@ wheel: $(STAMP)
 # Checks of the built pages: alt text, images present, no error or stderr shown, size budget.
 # These checks read BUILT_SITE if set (default _build/html), e.g. BUILT_SITE=/tmp/build/_build/html.
 check-site: $(STAMP)
-	CHECK_BUILT_SITE=1 $(BIN)/python -m pytest tests/test_built_site.py
+	CHECK_BUILT_SITE=1 $(BIN)/python -m pytest tests/test_built_site.py tests/test_reader_links.py
 
 # The built pages in Debian's Chromium (CHROMIUM=/path/to/chrome to use another):
 # JavaScript errors, images, equations, outputs, buttons, links, search; screenshots
 # go to browser-screenshots/ beside the HTML.
-# The reader's edition against the built site: no MyST left, every number and link present.
+# The reader's edition against the built site: no MyST left, every number and link present;
+# the student edition made from it, and one of its chapters run top to bottom.
 check-edition: $(STAMP)
-	CHECK_READER_EDITION=1 $(BIN)/python -m pytest tests/test_reader_edition_built.py
+	CHECK_READER_EDITION=1 $(BIN)/python -m pytest tests/test_reader_edition_built.py tests/test_student_edition.py
+
+# The wheel where readers install it, from the wheels .ci/wheelhouse downloaded: a clean
+# environment outside the checkout, and a simulated Colab runtime with its own TensorFlow
+# that runs the clinical-data and imaging chapters of the reader's edition.
+check-install: $(STAMP)
+	CHECK_WHEEL=1 CHECK_COLAB=1 $(BIN)/python -m pytest -s tests/test_wheel_install.py tests/test_colab.py
 
 check-browser: $(STAMP)
 	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py
