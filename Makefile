@@ -68,6 +68,7 @@ book-all: $(STAMP)
 # goes beside the site (its download buttons) with the wheel that the first cell installs.
 notebooks: $(STAMP) wheel
 	test -f _build/html/index.html || { echo "build the book first: make book" >&2; exit 1; }
+	rm -rf $(EDITION)
 	$(BIN)/python -m companion edition $(EDITION)
 	cp -r binder $(EDITION)/
 	rm -rf _build/html/notebooks _build/html/wheels

@@ -25,6 +25,9 @@ from importlib import metadata
 
 __version__ = "0.1.0"
 
+#: The companion's name on the package index; the import name stays ``companion``.
+DISTRIBUTION = "dl-medicine-companion"
+
 #: Okabe and Ito's palette, distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = [
     "#0072B2",  # blue

@@ -26,10 +26,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import companion
-from companion import classroom, data
-
-#: The companion's name on the package index (the import name stays ``companion``).
-DISTRIBUTION = "dl-medicine-companion"
+from companion import DISTRIBUTION, classroom, data
 
 TENSORFLOW_PROBE = (
     "import companion; companion.quiet_tensorflow(); "
@@ -173,6 +170,25 @@ def run_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_edition(args: argparse.Namespace) -> int:
+    """``edition``: write the reader's edition from the built book."""
+    from companion import edition
+
+    if args.folder.exists() and not (args.folder.is_dir() and (args.force or not any(args.folder.iterdir()))):
+        print(f"Nothing written: {args.folder} is not an empty folder; pass --force to overwrite", file=sys.stderr)
+        return 1
+    try:
+        report = edition.write_edition(args.root, args.folder)
+    except (FileNotFoundError, edition.EditionError) as error:
+        print(f"The reader's edition was not written: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Wrote the reader's edition of {len(report.notebooks)} chapter(s), {report.cells} cells, to {report.target} "
+        f"in {report.seconds:.1f} s: {sum(report.constructs.values())} MyST constructs rendered as plain Markdown."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             copy_parser.set_defaults(student=True)
         copy_parser.set_defaults(run=run_copy)
+    edition_parser = commands.add_parser(
+        "edition", help="write the reader's edition (plain Jupyter Markdown, numbers from the built book)"
+    )
+    edition_parser.add_argument("folder", type=Path, help="folder to write to (created if missing; must be empty)")
+    edition_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
+    edition_parser.add_argument("--root", type=Path, default=Path("."), help="the course's folder (default: here)")
+    edition_parser.set_defaults(run=run_edition)
     return parser
 
 

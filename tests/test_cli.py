@@ -121,3 +121,35 @@ def test_without_a_built_edition_the_message_says_how_to_make_one(tmp_path, caps
     for words in ["Nothing written", "make book notebooks", "--from"]:
         assert words in err
     assert not (tmp_path / "course").exists()
+
+
+# python -m companion edition
+
+
+def test_edition_names_the_construct_it_does_not_know(tmp_path, capsys, monkeypatch):
+    """A chapter with a MyST construct the converter does not know: nothing written, the construct named."""
+    import companion.edition as edition
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\nA {sup}`2` here.")])
+
+    def write_edition(root, target):  # the real conversion of one chapter, without a built book
+        return edition.convert_notebook(notebook, "book/part/chapter", edition.BuildFacts(site="https://example.org/"))
+
+    monkeypatch.setattr(edition, "write_edition", write_edition)
+    assert cli.main(["edition", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "book/part/chapter.ipynb, cell 0: unknown MyST role {sup}" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_edition_without_a_built_book_says_what_to_run(tmp_path, capsys):
+    (tmp_path / "_config.yml").write_text("html:\n  baseurl: https://example.org/\n")
+    assert cli.main(["edition", str(tmp_path / "out"), "--root", str(tmp_path)]) == 1
+    assert "run make book first" in capsys.readouterr().err
+
+
+def test_edition_refuses_a_folder_with_other_work(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    assert cli.main(["edition", str(tmp_path)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
