@@ -310,16 +310,20 @@ else:
     print(f"The course package is already installed (companion {{installed}}).")'''
 
 
-def install_source(site: str, version: str = companion.__version__) -> str:
-    """The first cell: installs the companion, by default the wheel published on ``site``, if it is missing.
+def wheel_url(site: str, version: str = companion.__version__) -> str:
+    """Where the companion's wheel of ``version`` is published beside the site (``make notebooks``).
 
     Examples
     --------
-    >>> print(install_source("https://example.org/", "0.1.0").split("WHEEL = ")[1].splitlines()[0])
-    "https://example.org/wheels/dl_medicine_companion-0.1.0-py3-none-any.whl"
+    >>> wheel_url("https://example.org/", "0.1.0")
+    'https://example.org/wheels/dl_medicine_companion-0.1.0-py3-none-any.whl'
     """
-    wheel = f"{site}wheels/{canonicalize_name(DISTRIBUTION).replace('-', '_')}-{Version(version)}-py3-none-any.whl"
-    return INSTALL.format(wheel=wheel, distribution=DISTRIBUTION)
+    return f"{site}wheels/{canonicalize_name(DISTRIBUTION).replace('-', '_')}-{Version(version)}-py3-none-any.whl"
+
+
+def install_source(site: str, version: str = companion.__version__) -> str:
+    """The first cell: installs the companion, by default the wheel published on ``site``, if it is missing."""
+    return INSTALL.format(wheel=wheel_url(site, version), distribution=DISTRIBUTION)
 
 
 def convert_notebook(
