@@ -75,9 +75,11 @@ notebooks: $(STAMP) wheel
 	cp -r $(EDITION) _build/html/notebooks
 	mkdir -p _build/html/wheels && cp dist/*.whl _build/html/wheels/
 
+# build/ is setuptools' scratch folder: a stale one could put deleted modules into the wheel.
 wheel: $(STAMP)
-	rm -rf dist
+	rm -rf dist build
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
+	rm -rf build
 
 # Checks of the built pages: alt text, images present, no error or stderr shown, size budget.
 # These checks read BUILT_SITE if set (default _build/html), e.g. BUILT_SITE=/tmp/build/_build/html.
@@ -96,7 +98,7 @@ check-edition: $(STAMP)
 # environment outside the checkout, and a simulated Colab runtime with its own TensorFlow
 # that runs the clinical-data and imaging chapters of the reader's edition.
 check-install: $(STAMP)
-	CHECK_WHEEL=1 CHECK_COLAB=1 $(BIN)/python -m pytest -s tests/test_wheel_install.py tests/test_colab.py
+	CHECK_WHEEL=1 CHECK_COLAB=1 $(BIN)/python -m pytest -n 2 --dist loadfile tests/test_wheel_install.py tests/test_colab.py
 
 check-browser: $(STAMP)
 	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py

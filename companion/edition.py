@@ -274,6 +274,7 @@ def convert_markdown(text: str, docname: str, facts: BuildFacts, *, root: Path |
 
 
 INSTALL = '''\
+# @title Set-up: install the course package if it is missing
 # This notebook uses the course's package `companion`, installed here only if it is missing.
 # To install it from elsewhere, set the environment variable COMPANION_INSTALL to a pip requirement.
 import importlib.util
@@ -287,7 +288,7 @@ if importlib.util.find_spec("companion") is None:
     extra = "" if importlib.util.find_spec("tensorflow") else "[tensorflow]"  # keep a runtime's own TensorFlow
     requirement = os.environ.get("COMPANION_INSTALL") or f"{distribution}{{extra}} @ {{WHEEL}}"
     print(f"Installing the course package (this can take a few minutes): pip install {{requirement}}")
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement],
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-color", requirement],
                          capture_output=True, text=True)
     if pip.returncode != 0:
         class InstallError(RuntimeError):
@@ -363,7 +364,9 @@ def convert_notebook(
     sources = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     ctx = _context(sources, docname, facts, root, counts)
     install = install_source(facts.site)
-    cells = [nbformat.v4.new_code_cell(install, id="install-companion", metadata={"tags": [INSTALL_TAG]})]
+    # Collapsed, under its title, in JupyterLab (source_hidden) and in Colab (a form): a click shows the code.
+    collapsed = {"tags": [INSTALL_TAG], "jupyter": {"source_hidden": True}, "cellView": "form"}
+    cells = [nbformat.v4.new_code_cell(install, id="install-companion", metadata=collapsed)]
     solution, origin, taken = None, None, Counter()  # the open solution's parts and the cell where it began
 
     def add(text: str, source, tags: list[str] | None = None, suffix: str = "") -> None:
