@@ -356,8 +356,8 @@ def convert_notebook(
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("(x)=\\n# Title"),
     ...                                      nbformat.v4.new_code_cell("1 + 1")])
     >>> edition = convert_notebook(nb, "book/a", BuildFacts(site="https://example.org/"))
-    >>> [(cell.cell_type, cell.metadata.get("tags"), cell.source[:7]) for cell in edition.cells]
-    [('code', ['install'], '# This '), ('markdown', None, '# Title'), ('code', None, '1 + 1')]
+    >>> [(cell.cell_type, cell.metadata.get("tags"), cell.source.split(":")[0]) for cell in edition.cells]
+    [('code', ['install'], '# @title Set-up'), ('markdown', None, '# Title'), ('code', None, '1 + 1')]
     """
     import nbformat
 
