@@ -51,3 +51,38 @@ def test_the_lock_names_the_python_and_platform_the_makefile_expects():
     header = (ROOT / "requirements.lock").read_text().splitlines()[:10]
     assert any("python 3.11" in line.lower() for line in header), header
     assert "tensorflow-cpu==" in (ROOT / "requirements.lock").read_text()
+
+
+def test_make_lab_opens_the_learners_copy_and_starts_as_root_too(tmp_path):
+    """`make lab` with a learner's copy already made: JupyterLab serves that folder, also as root."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    copy = tmp_path / "my-notebooks"
+    copy.mkdir()
+    (copy / "chapter.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    with socket.socket() as probe:  # a free port on the loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "JUPYTER_PORT": str(port), "BROWSER": "true", "JUPYTER_TOKEN": "course"}
+    lab = subprocess.Popen(
+        ["make", "lab", f"LEARNER_COPY={copy}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    try:
+        deadline, listing = time.monotonic() + 90, None
+        while time.monotonic() < deadline and lab.poll() is None and listing is None:
+            try:
+                url = f"http://127.0.0.1:{port}/api/contents?token=course"
+                listing = urllib.request.urlopen(url, timeout=5).read().decode()
+            except OSError:
+                time.sleep(1)
+        assert lab.poll() is None, lab.stdout.read()  # still running: it did not refuse (e.g. as root)
+        assert listing is not None, "JupyterLab did not answer"
+        assert '"chapter.ipynb"' in listing  # it serves the learner's copy
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        lab.wait(timeout=30)
