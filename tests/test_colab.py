@@ -28,13 +28,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from reader_install import companion_wheel, isolated_env, new_venv, run, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_REQUIREMENTS = ROOT / "tests" / "colab_base.txt"
@@ -49,21 +48,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def wheelhouse() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = Path(os.environ.get("WHEELHOUSE") or cache / "dl-medicine" / "wheelhouse")
-    if not any(folder.glob("*.whl")):
-        pytest.fail(f"no wheels in {folder}: run .ci/wheelhouse first (it needs the network)")
-    return folder
 
 
-def companion_wheel() -> Path:
-    if os.environ.get("COMPANION_WHEEL"):
-        return Path(os.environ["COMPANION_WHEEL"]).resolve()
-    wheels = sorted((ROOT / "dist").glob("dl_medicine_companion-*.whl"))
-    if len(wheels) != 1:
-        pytest.fail(f"expected one dl_medicine_companion-*.whl in dist/, found {len(wheels)}: run .ci/wheelhouse")
-    return wheels[0]
 
 
 def reader_edition() -> Path:
@@ -74,27 +60,8 @@ def reader_edition() -> Path:
     return edition
 
 
-def isolated_env(venv: Path, wheels: Path) -> dict[str, str]:
-    """The environment of a shell with ``venv`` active; pip sees only ``wheels``, no configuration."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PIP_")}
-    for name in ("PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"):
-        env.pop(name, None)
-    path = [entry for entry in env.get("PATH", "").split(os.pathsep) if entry and not entry.startswith(str(ROOT))]
-    env.update(
-        PATH=os.pathsep.join([str(venv / "bin"), *path]),
-        VIRTUAL_ENV=str(venv),
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_NO_INDEX="1",
-        PIP_FIND_LINKS=str(wheels),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-    )
-    return env
 
 
-def run(command: list[str], *, env: dict[str, str], cwd: Path) -> str:
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 def text_of(outputs: list) -> str:
@@ -167,7 +134,7 @@ class Runtime:
         listing = run(
             [str(self.venv / "bin" / "python"), "-m", "pip", "list", "--format=json"], env=self.env, cwd=self.venv
         )
-        return {package["name"].lower().replace("_", "-"): package["version"] for package in json.loads(listing)}
+        return {package["name"].lower().replace("_", "-"): package["version"] for package in json.loads(listing.stdout)}
 
 
 def execute(chapter: Path, workdir: Path, kernel_dir: Path, env: dict[str, str], pip_log: Path) -> Run:
@@ -214,11 +181,9 @@ def runtime(tmp_path_factory, tally) -> Runtime:
     assert not base.resolve().is_relative_to(ROOT)
     venv = base / "venv"
     env = isolated_env(venv, wheels)
-    python = str(venv / "bin" / "python")
 
     start = time.perf_counter()
-    run([sys.executable, "-m", "venv", str(venv)], env=env, cwd=base)
-    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], env=env, cwd=base)
+    python = str(new_venv(venv, env))
     run([python, "-m", "pip", "install", "--quiet", "-r", str(BASE_REQUIREMENTS)], env=env, cwd=base)
     seconds = time.perf_counter() - start
     tally["seconds: colab: new venv + Colab-like runtime (tests/colab_base.txt)"] += round(seconds, 1)

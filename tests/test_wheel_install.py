@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from reader_install import companion_wheel, isolated_env, new_venv, run, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,44 +31,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def wheelhouse() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = Path(os.environ.get("WHEELHOUSE") or cache / "dl-medicine" / "wheelhouse")
-    if not any(folder.glob("*.whl")):
-        pytest.fail(f"no wheels in {folder}: run .ci/wheelhouse first (it needs the network)")
-    return folder
 
 
-def companion_wheel() -> Path:
-    if os.environ.get("COMPANION_WHEEL"):
-        return Path(os.environ["COMPANION_WHEEL"]).resolve()
-    wheels = sorted((ROOT / "dist").glob("dl_medicine_companion-*.whl"))
-    if len(wheels) != 1:
-        pytest.fail(f"expected one dl_medicine_companion-*.whl in dist/, found {len(wheels)}: run .ci/wheelhouse")
-    return wheels[0]
 
 
-def isolated_env(venv: Path, wheels: Path) -> dict[str, str]:
-    """The environment of a reader's shell with ``venv`` active; pip sees only ``wheels``."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PIP_")}
-    for name in ("PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"):
-        env.pop(name, None)
-    path = [entry for entry in env.get("PATH", "").split(os.pathsep) if entry and not entry.startswith(str(ROOT))]
-    env.update(
-        PATH=os.pathsep.join([str(venv / "bin"), *path]),
-        VIRTUAL_ENV=str(venv),
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_NO_INDEX="1",
-        PIP_FIND_LINKS=str(wheels),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-    )
-    return env
 
 
-def run(command: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 def test_wheel_contents() -> None:
@@ -92,11 +60,9 @@ def installed(tmp_path_factory, tally) -> dict:
     venv, workdir = base / "venv", base / "work"
     workdir.mkdir()
     env = isolated_env(venv, wheels)
-    python = str(venv / "bin" / "python")
 
     start = time.perf_counter()
-    run([sys.executable, "-m", "venv", str(venv)], env=env, cwd=workdir)
-    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], env=env, cwd=workdir)
+    python = str(new_venv(venv, env))
     tally["seconds: clean install: new venv"] += round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     run([python, "-m", "pip", "install", "--quiet", f"{wheel}[tensorflow,lab]"], env=env, cwd=workdir)
