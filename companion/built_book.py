@@ -24,6 +24,7 @@ BIBLIOGRAPHY_PAGE = "book/bibliography"
 #: Sphinx's default ``numfig_format``; the build's own replaces it in :func:`read_build`.
 NUMFIG_FORMAT = {"figure": "Fig. %s", "table": "Table %s", "code-block": "Listing %s", "exercise": "Exercise %s"}
 
+
 class Target(NamedTuple):
     """A place on the site: page, anchor and text (a title, a term, or a number like ``"4.1"``)."""
 
