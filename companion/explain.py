@@ -605,7 +605,8 @@ def integrated_gradients(
         batch axis, or (n, H, W) one-channel images, are accepted too).
     baseline : None, float or array-like, default None
         The reference input :math:`x'`: ``None`` for all zeros (for
-        standardised features, the training mean; for windowed CT, air), a
+        standardised features, the training mean; for CT in the lung window,
+        -1350 HU, darker than air, whose input value is about 0.23), a
         number, one input of the shape of ``X[0]`` used for every sample,
         or one baseline per sample. The attributions explain the change
         *from this reference*: choose it deliberately.

@@ -201,8 +201,9 @@ def train_dp_sgd(
 
     Batches are drawn by shuffling once per epoch, the usual practice. The
     privacy accountants assume Poisson sampling with rate ``batch_size / n``;
-    :func:`dp_epsilon` with that rate is the customary (slightly optimistic)
-    estimate for shuffled batches.
+    :func:`dp_epsilon` with that rate is the customary estimate for shuffled
+    batches, an optimistic one: the true epsilon of shuffling can be
+    substantially larger (Chua et al., ICML 2024, arXiv:2403.17673).
 
     Parameters
     ----------
