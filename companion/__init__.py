@@ -159,6 +159,13 @@ def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
     verbose : bool, default True
         Print one line with the versions that matter (see :func:`versions`).
 
+    Notes
+    -----
+    The environment variable ``COMPANION_SEED``, when set to a non-negative
+    integer, replaces ``seed``. It lets a seed study run every chapter unchanged
+    under other seeds (``benchmarks/seed_spread.py``); the page then prints the
+    seed it used, so a run under another seed is never mistaken for the book's.
+
     Examples
     --------
     >>> import numpy as np
@@ -168,6 +175,12 @@ def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    override = os.environ.get("COMPANION_SEED", "").strip()
+    if override:
+        if not override.isdigit():
+            raise ValueError(f"COMPANION_SEED must be a non-negative integer, got {override!r}")
+        seed = int(override)
+        print(f"seed {seed}, from COMPANION_SEED")
     quiet_tensorflow()
     import numpy as np
 

@@ -84,3 +84,19 @@ def test_plot_style_is_the_colour_blind_safe_palette():
 def test_bad_seed_is_refused(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         companion.setup(seed=seed, keras=False, verbose=False)
+
+
+def test_companion_seed_replaces_the_seed_and_says_so(monkeypatch, capsys):
+    companion.setup(seed=3, keras=False, verbose=False)
+    expected = random.random()
+    monkeypatch.setenv("COMPANION_SEED", "3")
+    companion.setup(seed=0, keras=False, verbose=False)
+    assert random.random() == expected
+    assert "seed 3, from COMPANION_SEED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_bad_companion_seed_is_refused(monkeypatch, value):
+    monkeypatch.setenv("COMPANION_SEED", value)
+    with pytest.raises(ValueError, match="COMPANION_SEED must be a non-negative integer"):
+        companion.setup(keras=False, verbose=False)
