@@ -1,4 +1,4 @@
-"""Time every chapter cold and the whole book build, against DESIGN.md's budgets.
+"""Time every chapter cold and the whole book build, against the course's budgets.
 
 Each chapter runs in a fresh interpreter and a fresh kernel (TensorFlow
 import included), as a reader's "Restart kernel and run all" would. Peak

@@ -1,6 +1,6 @@
 """Property-based sweep of bad inputs over the public API of ``companion``.
 
-DESIGN.md section 5 promises that a wrong shape, a NaN, an invalid SMILES, an
+The package promises that a wrong shape, a NaN, an invalid SMILES, an
 unknown dataset name or a bad probability raises a ``ValueError`` (or
 ``TypeError``) whose message names the parameter: never a crash deep inside
 NumPy or TensorFlow, never a silently wrong answer. Hypothesis generates the

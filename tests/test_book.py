@@ -1,5 +1,6 @@
-"""Checks of the book's sources: clean notebooks, complete table of contents,
-alt text, the chapter standard of DESIGN.md section 4, and citations."""
+"""Checks of the book's sources: clean notebooks, complete table of contents, alt text,
+the chapter standard (objectives, set-up, reality check, summary, exercises, references)
+and citations."""
 
 import re
 from pathlib import Path
