@@ -38,7 +38,8 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 OUTPUTS = ("sigmoid", "linear")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("sgd", "momentum", "adam")
-# Keras's defaults, so that the NumPy optimizers behave like the ones the later chapters use.
+# Adam's are Keras's defaults, so that it behaves like the optimizer the later chapters use; 0.9 is the
+# usual momentum (Keras's SGD has none unless asked, SGD(momentum=0.9)).
 MOMENTUM, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.9, 0.999, 1e-7
 
 

@@ -122,6 +122,101 @@ def test_training_reduces_the_loss_on_a_separable_problem(optimizer, learning_ra
     assert ((model.forward(X)[:, 0] > 0.5) == y).mean() >= 0.95
 
 
+
+# Gradients for the optimiser tests: signs change, sizes span six orders of magnitude.
+GRADIENTS = [np.array([0.5, -2.0, 1e-6]), np.array([-0.5, -1.0, 3e-6]), np.array([0.25, 4.0, -1e-6])]
+
+
+def adam_by_hand(gradients, learning_rate, beta1=0.9, beta2=0.999, epsilon=1e-7):
+    """Adam as in Algorithm 1 of Kingma and Ba (2015), written out here: the parameter after each step."""
+    theta, m, v, path = 0.0, 0.0, 0.0, []
+    for t, g in enumerate(gradients, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        theta = theta - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+        path.append(theta)
+    return path
+
+
+def optimizer_path(name, gradients, learning_rate):
+    """The package's optimiser applied to one parameter vector that starts at 0: its value after each step."""
+    theta = np.zeros_like(gradients[0])
+    step = training._optimizer(name, learning_rate, [theta])
+    path = []
+    for g in gradients:
+        step([g])
+        path.append(theta.copy())
+    return path
+
+
+def test_adam_uses_keras_defaults_and_the_paper_s_update():
+    assert (training.ADAM_BETA1, training.ADAM_BETA2, training.ADAM_EPSILON) == (0.9, 0.999, 1e-7)
+    ours = optimizer_path("adam", GRADIENTS, learning_rate=0.1)
+    np.testing.assert_allclose(ours, adam_by_hand(GRADIENTS, learning_rate=0.1), rtol=1e-12, atol=0)
+
+
+def test_two_adam_steps_by_hand():
+    # Gradients 1 then -1. Step 1: m = 0.1, v = 0.001, corrected to 1 and 1: theta = -eta / (1 + eps).
+    # Step 2: m = 0.09 - 0.1 = -0.01 and v = 0.000999 + 0.001 = 0.001999; corrected by 1 - 0.9**2 = 0.19
+    # and 1 - 0.999**2 = 0.001999 to -1/19 and 1: theta moves back by eta / 19 / (1 + eps).
+    eta, eps = 0.1, 1e-7
+    path = optimizer_path("adam", [np.array([1.0]), np.array([-1.0])], learning_rate=eta)
+    np.testing.assert_allclose(path, [[-eta / (1 + eps)], [-eta / (1 + eps) + eta / 19 / (1 + eps)]], rtol=1e-12)
+
+
+def test_the_first_adam_step_of_train_moves_every_parameter_by_about_the_learning_rate():
+    X, y = linearly_separable(n=40)
+    model = MLP([2, 4, 1], hidden_activation="tanh", seed=2)
+    before = [array.copy() for array in model.arrays()]
+    g = [gradient.copy() for pair in model.gradients(X, y) for gradient in pair]
+    train(model, X, y, epochs=1, batch_size=len(X), learning_rate=0.01, optimizer="adam")  # one full-batch step
+    for after, start, grad in zip(model.arrays(), before, g, strict=True):
+        # At t = 1 the corrected means are g and g**2: the step is eta * g / (|g| + eps), about eta.
+        np.testing.assert_allclose(after - start, -0.01 * grad / (np.abs(grad) + 1e-7), rtol=1e-9, atol=1e-15)
+
+
+def test_momentum_by_hand():
+    # m1 = -eta g = -0.1, theta1 = -0.1; m2 = 0.9 * (-0.1) - 0.1 = -0.19, theta2 = -0.29.
+    path = optimizer_path("momentum", [np.array([1.0]), np.array([1.0])], learning_rate=0.1)
+    np.testing.assert_allclose(path, [[-0.1], [-0.29]], rtol=1e-12)
+
+
+def keras_path(tf, optimizer, gradients):
+    variable = tf.Variable(np.zeros_like(gradients[0]), dtype=tf.float64)
+    path = []
+    for g in gradients:
+        optimizer.apply_gradients([(tf.constant(g), variable)])
+        path.append(variable.numpy().copy())
+    return path
+
+
+def test_optimizers_match_keras(tf):
+    import keras
+
+    # Momentum: Keras's SGD uses the same velocity form, m = beta m - eta g, theta = theta + m.
+    ours = optimizer_path("momentum", GRADIENTS, learning_rate=0.1)
+    theirs = keras_path(tf, keras.optimizers.SGD(learning_rate=0.1, momentum=training.MOMENTUM), GRADIENTS)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)  # Keras keeps the learning rate in float32
+    # Adam: Keras adds epsilon to sqrt(v) before the bias correction (the paper's "epsilon hat"), which
+    # is Algorithm 1 with epsilon / sqrt(1 - beta2**t), and it computes beta1**t and beta2**t from the
+    # betas rounded to float32 (1 - beta2 is then 1.3e-5 too small). Written out, that matches Keras ...
+    adam = keras.optimizers.Adam(learning_rate=0.1, epsilon=training.ADAM_EPSILON)
+    theirs = keras_path(tf, adam, GRADIENTS)
+    beta1_32, beta2_32 = float(np.float32(0.9)), float(np.float32(0.999))
+    theta, m, v, keras_by_hand = 0.0, 0.0, 0.0, []
+    for t, g in enumerate(GRADIENTS, start=1):
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        theta = theta - 0.1 * np.sqrt(1 - beta2_32**t) / (1 - beta1_32**t) * m / (np.sqrt(v) + 1e-7)
+        keras_by_hand.append(theta)
+    np.testing.assert_allclose(theirs, keras_by_hand, rtol=1e-7)
+    # ... and the package agrees with Keras to a few parts in 1e5 wherever the gradient is much larger
+    # than epsilon (for a gradient of 0.5 the two effects above add up to 1.3e-5),
+    ours = np.array(optimizer_path("adam", GRADIENTS, learning_rate=0.1))
+    np.testing.assert_allclose(ours[:, :2], np.array(theirs)[:, :2], rtol=5e-5)
+    # but not for gradients near epsilon: at 1e-6 Keras's first step is a quarter of the package's.
+    assert abs(theirs[0][2]) < 0.3 * abs(ours[0, 2])
+
 def test_a_hidden_layer_learns_xor_and_a_single_neuron_cannot():
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
