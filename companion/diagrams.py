@@ -357,17 +357,19 @@ def dp_sgd_step(n_examples: int = 5, clip_norm: float = 1.0, noise_multiplier: f
     for i, (raw, short) in enumerate(zip(v["gradients"], v["clipped"], strict=True)):
         _arrow(ax, (x0, y0), place[0](raw), SKY, shrink=0, width=1.0, gid=f"gradient-{i}")
         _arrow(ax, (x0, y0), place[0](short), BLUE, shrink=0, width=2.2, gid=f"clipped-{i}")
-    ax.text(2.5, 0.75, "light: $g_i$ as computed\ndark: clipped $\\bar g_i$", ha="center", va="center", fontsize=9)
+    ax.text(2.5, 0.75, "light: $\\mathbf{g}_i$ as computed\ndark: clipped $\\bar{\\mathbf{g}}_i$",
+            ha="center", va="center", fontsize=9)
     for start, end in zip(chain[:-1], chain[1:], strict=True):  # head to tail: the sum
         _arrow(ax, place[1](start), place[1](end), BLUE, shrink=0, width=1.2)
     _arrow(ax, place[1](np.zeros(2)), place[1](v["total"]), BLACK, shrink=0, width=2.0, gid="sum")
     _arrow(ax, place[1](v["total"]), place[1](noisy), VERMILLION, shrink=0, width=2.0, gid="noise")
     ax.plot(*np.transpose([place[1](np.zeros(2)), place[1](noisy)]), color=VERMILLION, linestyle=":", linewidth=1.2)
-    ax.text(7.5, 0.75, "blue: the clipped $\\bar g_i$\nblack: their sum, red: noise", ha="center",
+    ax.text(7.5, 0.75, "blue: the clipped $\\bar{\\mathbf{g}}_i$\nblack: their sum, red: noise", ha="center",
             va="center", fontsize=9)
     _arrow(ax, place[2](np.zeros(2)), place[2](noisy / n), VERMILLION, shrink=0, width=2.5, gid="noisy_mean")
     _arrow(ax, place[2](np.zeros(2)), place[2](-noisy / n), GREEN, shrink=0, width=2.5, gid="update")
-    ax.text(12.5, 0.75, f"red: $\\tilde g$ = (sum + noise) / {n}\ngreen: the step $-\\eta\\,\\tilde g$",
+    g_tilde = r"$\tilde{\mathbf{g}}$"
+    ax.text(12.5, 0.75, f"red: {g_tilde} = (sum + noise) / {n}\ngreen: the step $-\\eta\\,${g_tilde}",
             ha="center", va="center", fontsize=9)
     for point in [(x0, y0), place[1](np.zeros(2)), place[2](np.zeros(2))]:
         ax.plot(*point, "o", color=BLACK, markersize=3)
@@ -401,21 +403,23 @@ def federated_averaging_round(patients: Sequence[int] = (120, 300, 80)) -> Figur
     total = sum(counts)
     shares = [count / total for count in counts]
     fig, ax = _canvas(6.4, 3.9, (0, 16), (0, 9.75))
-    formula = " + ".join(f"{share:.2f} $w_{k}$" for k, share in enumerate(shares, start=1))
-    _box(ax, 8, 8.6, "server: global model $w$\n" + r"$w \leftarrow \sum_k (n_k / n)\, w_k$ = " + formula,
+    formula = " + ".join(f"{share:.2f} $\\mathbf{{w}}_{k}$" for k, share in enumerate(shares, start=1))
+    rule = r"$\mathbf{w} \leftarrow \sum_k (n_k / n)\, \mathbf{w}_k$"
+    _box(ax, 8, 8.6, "server: global model $\\mathbf{w}$\n" + rule + " = " + formula,
          BLACK, size=10, linespacing=1.5)
     width = 16 / len(counts)
     for k, (count, share) in enumerate(zip(counts, shares, strict=True), start=1):
         x = width * (k - 0.5)
-        _box(ax, x, 2.6, f"hospital {k}\n$n_{k}$ = {count} patients\nlocal training:\n$w_{k}$ ← SGD from $w$",
+        local = f"local training:\n$\\mathbf{{w}}_{k}$ ← SGD from $\\mathbf{{w}}$"
+        _box(ax, x, 2.6, f"hospital {k}\n$n_{k}$ = {count} patients\n{local}",
              GREEN, size=9.5, linespacing=1.3)
         ax.text(x, 1.05, "records stay here", ha="center", va="center", fontsize=9, color=GREEN, style="italic")
         down, up = (8 + (x - 8) * 0.3 - 0.35, 7.6), (x - 0.35, 4.3)
         _arrow(ax, down, up, BLUE, shrink=2)
         _arrow(ax, (x + 0.35, 4.3), (8 + (x - 8) * 0.3 + 0.35, 7.6), ORANGE, shrink=2)
-        ax.text(x + (0.55 if x >= 8 else -0.55), 5.3, f"$w_{k}$\n× {share:.2f}", ha="left" if x >= 8 else "right",
-                va="center", fontsize=9.5, color=ORANGE)
-    ax.text(0.2, 6.6, "sent down:\nglobal weights $w$", fontsize=9, color=BLUE, va="center")
+        ax.text(x + (0.55 if x >= 8 else -0.55), 5.3, f"$\\mathbf{{w}}_{k}$\n× {share:.2f}",
+                ha="left" if x >= 8 else "right", va="center", fontsize=9.5, color=ORANGE)
+    ax.text(0.2, 6.6, "sent down:\nglobal weights $\\mathbf{w}$", fontsize=9, color=BLUE, va="center")
     ax.text(15.5, 6.6, "sent back:\nweights, not data", fontsize=9, color=ORANGE, va="center", ha="right")
     ax.text(8, 0.0, f"n = {total} patients in all; one round, repeated until the model converges",
             ha="center", va="bottom", fontsize=9)

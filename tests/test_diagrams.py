@@ -56,7 +56,7 @@ def texts(fig: Figure) -> str:
         (diagrams.convolution_and_pooling, ["image (6 × 6)", "kernel (3 × 3)", "feature map (4 × 4)", "max pool"]),
         (diagrams.dp_sgd_step, ["clip", "norm ≤ C", "N(0, σ²C²)", "average", "θ ← θ − η g̃"]),
         (diagrams.federated_averaging_round, ["server", "hospital 3", "records stay here", "weights, not data",
-                                              "(n_k / n)", "0.60 $w_2$"]),
+                                              "(n_k / n)", r"0.60 $\mathbf{w}_2$"]),
         (diagrams.murcko_scaffold, ["diphenhydramine", "Bemis–Murcko scaffold highlighted"]),
     ],
 )
