@@ -220,7 +220,8 @@ def test_wilson_interval_is_not_a_point_when_every_case_is_caught():
     boot = bootstrap_ci(lambda t, s: clinical_metrics(t, s, 0.5).sensitivity, y, score, n_resamples=50)
     assert boot.low == boot.high == 1.0
     wilson = proportion_ci(12, 12)
-    assert wilson.high == 1.0 and wilson.low < 0.8
+    assert wilson.high == 1.0
+    assert wilson.low < 0.8
 
 
 def test_wilson_interval_covers_the_true_proportion_about_as_often_as_it_says():

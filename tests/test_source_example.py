@@ -82,7 +82,8 @@ def test_chapter_shows_the_source_lines_verbatim_in_one_cell():
 
 def test_keras_runs_input_dim_with_a_deprecation_warning(pima):
     model, _, caught = as_written(*pima, epochs=1, seed=0)
-    assert model.input_shape == (None, 8) and model.count_params() == 221
+    assert model.input_shape == (None, 8)
+    assert model.count_params() == 221
     messages = [str(warning.message) for warning in caught if issubclass(warning.category, UserWarning)]
     assert any("input_dim" in message and "Input(shape)" in message for message in messages), messages
 
@@ -101,7 +102,8 @@ def test_faster_version_trains_the_same_network_bit_for_bit(pima, seed):
 def test_training_actually_changed_the_weights(pima):
     keras.utils.set_random_seed(0)
     untrained = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(12, activation="relu"),
-                                  keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+                                  keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
     trained, _ = faster(*pima, epochs=EPOCHS, seed=0)
     changes = [np.abs(a - b).max() for a, b in zip(untrained.get_weights(), trained.get_weights(), strict=True)]
     assert min(changes) > 0  # the equality above compares trained networks, not two copies of the start
