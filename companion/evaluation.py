@@ -2,7 +2,8 @@
 
 Sensitivity, specificity and predictive values at a threshold; thresholds
 chosen for a target sensitivity or specificity; predictive values at another
-prevalence (Bayes' theorem); bootstrap confidence intervals; calibration; and
+prevalence (Bayes' theorem); bootstrap confidence intervals, and Wilson intervals for
+proportions such as a sensitivity; calibration; and
 splits that keep every patient (or hospital) on one side. Ranking metrics and
 curves come from scikit-learn; this module adds what it lacks and checks its
 inputs, so that a wrong label, a NaN or a score outside [0, 1] raises a
@@ -28,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
+from statistics import NormalDist
 
 import numpy as np
 from sklearn.calibration import calibration_curve
@@ -385,6 +387,70 @@ def bootstrap_ci(
         confidence=confidence,
         n_resamples=int(n_resamples),
         resamples=resamples,
+    )
+
+
+@dataclass(frozen=True)
+class ProportionInterval:
+    """A proportion (``successes / total``) with its Wilson score interval."""
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    successes: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.estimate:.3f} ({self.confidence:.0%} CI {self.low:.3f} to {self.high:.3f})"
+
+
+def proportion_ci(successes: int, total: int, *, confidence: float = 0.95) -> ProportionInterval:
+    """Wilson score confidence interval of a proportion such as a sensitivity.
+
+    A sensitivity is a proportion: the cases flagged among ``total`` cases.
+    When few cases are all flagged (or none), a bootstrap interval collapses
+    to a single point, 100 % to 100 %, and claims a certainty the data do not
+    have; the Wilson interval stays honest there and is accurate for small
+    samples (Newcombe 1998).
+
+    Parameters
+    ----------
+    successes, total : int
+        ``0 <= successes <= total``, ``total >= 1``; for a sensitivity, the
+        true positives and all patients with the disease.
+    confidence : float in (0, 1), default 0.95
+
+    Examples
+    --------
+    >>> interval = proportion_ci(12, 12)
+    >>> round(interval.low, 3), interval.high
+    (0.758, 1.0)
+    >>> proportion_ci(5, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: successes and total must be integers with 0 <= successes <= total and total >= 1, got 5 and 4
+    """
+    numbers = [successes, total]
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in numbers) or not (
+        0 <= successes <= total and total >= 1
+    ):
+        raise ValueError(
+            "successes and total must be integers with 0 <= successes <= total and total >= 1, "
+            f"got {successes!r} and {total!r}"
+        )
+    confidence = _check_fraction("confidence", confidence, open_interval=True)
+    z = NormalDist().inv_cdf((1 + confidence) / 2)
+    p, n = successes / total, int(total)
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return ProportionInterval(
+        estimate=p,
+        low=float(max(0.0, centre - half)),
+        high=float(min(1.0, centre + half)),
+        confidence=confidence,
+        successes=int(successes),
+        total=n,
     )
 
 

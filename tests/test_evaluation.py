@@ -13,6 +13,7 @@ from companion.evaluation import (
     clinical_metrics,
     group_train_test_split,
     predictive_values,
+    proportion_ci,
     threshold_for_target,
 )
 
@@ -195,6 +196,58 @@ def test_bootstrap_rejects_bad_arguments():
         bootstrap_ci(roc_auc_score, y, score, n_resamples=5)
     with pytest.raises(ValueError, match=r"confidence must be a number in \(0, 1\), got 95"):
         bootstrap_ci(roc_auc_score, y, score, confidence=95)
+
+
+# --- Wilson interval of a proportion ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("successes", "total", "low", "high"),
+    [(5, 10, 0.2366, 0.7634), (0, 10, 0.0, 0.2775), (12, 12, 0.7575, 1.0)],
+)
+def test_wilson_interval_by_hand(successes, total, low, high):
+    # Closed form with z = 1.959964: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n).
+    interval = proportion_ci(successes, total)
+    assert interval.estimate == pytest.approx(successes / total)
+    assert (interval.low, interval.high) == (pytest.approx(low, abs=1e-4), pytest.approx(high, abs=1e-4))
+    assert "95% CI" in str(interval)
+
+
+def test_wilson_interval_is_not_a_point_when_every_case_is_caught():
+    # The situation that needs it: a stratified bootstrap of 12 of 12 cases caught is 1.0 to 1.0.
+    y = np.array([1] * 12 + [0] * 12)
+    score = np.where(y == 1, 0.9, 0.1)
+    boot = bootstrap_ci(lambda t, s: clinical_metrics(t, s, 0.5).sensitivity, y, score, n_resamples=50)
+    assert boot.low == boot.high == 1.0
+    wilson = proportion_ci(12, 12)
+    assert wilson.high == 1.0
+    assert wilson.low < 0.8
+
+
+def test_wilson_interval_covers_the_true_proportion_about_as_often_as_it_says():
+    rng = np.random.default_rng(0)
+    for p, n in [(0.9, 20), (0.5, 30), (0.05, 60)]:
+        draws = rng.binomial(n, p, size=2000)
+        covered = np.mean([(lambda ci: ci.low <= p <= ci.high)(proportion_ci(int(k), n)) for k in draws])
+        assert 0.90 <= covered <= 0.995, (p, n, covered)
+
+
+def test_wilson_interval_narrows_with_more_cases_and_with_lower_confidence():
+    widths = [(ci.high - ci.low) for ci in (proportion_ci(k, n) for k, n in [(8, 10), (80, 100), (800, 1000)])]
+    assert widths[0] > widths[1] > widths[2]
+    assert proportion_ci(8, 10, confidence=0.8).high < proportion_ci(8, 10).high
+
+
+@pytest.mark.parametrize(
+    ("successes", "total", "message"),
+    [(5, 4, "0 <= successes <= total"), (-1, 4, "0 <= successes <= total"), (1, 0, "total >= 1"),
+     (1.5, 4, "must be integers"), (True, 4, "must be integers")],
+)
+def test_wilson_interval_rejects_bad_counts(successes, total, message):
+    with pytest.raises(ValueError, match=message):
+        proportion_ci(successes, total)
+    with pytest.raises(ValueError, match=r"confidence must be a number in \(0, 1\)"):
+        proportion_ci(1, 4, confidence=1.0)
 
 
 # --- calibration ----------------------------------------------------------------------------------
