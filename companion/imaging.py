@@ -714,7 +714,12 @@ def simulate_chest_ct(
         np.savez(temporary, images=images, labels=labels, centres=centres, radii=radii)
         temporary.replace(path)  # atomic: a reader never sees half a file
     return ChestCTSet(
-        images=images, labels=labels, centres=centres, radii=radii, dose=dose, seed=int(seed),
+        images=images,
+        labels=labels,
+        centres=centres,
+        radii=radii,
+        dose=dose,
+        seed=int(seed),
         pixel_mm=pixel_spacing_mm(size),
     )
 

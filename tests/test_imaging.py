@@ -165,9 +165,7 @@ def test_simulated_set_reports_pixel_spacing_and_diameters():
 
 def test_size_bands_follow_the_lung_rads_thresholds():
     bands = imaging.size_band([4.0, 5.99, 6.0, 7.99, 8.0, 14.99, 15.0, 30.0, np.nan])
-    assert bands.tolist() == ["under 6 mm"] * 2 + ["6 to 8 mm"] * 2 + ["8 to 15 mm"] * 2 + [
-        "15 mm and over"
-    ] * 2 + [""]
+    assert bands.tolist() == ["under 6 mm"] * 2 + ["6 to 8 mm"] * 2 + ["8 to 15 mm"] * 2 + ["15 mm and over"] * 2 + [""]
 
 
 @pytest.mark.parametrize("bad", [[-1.0], [0.0], [np.inf], ["big"], [1j]])
