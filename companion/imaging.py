@@ -256,7 +256,13 @@ def size_band(diameter_mm: object) -> np.ndarray:
     >>> size_band([4.2, 6.0, 14.9, 30.0, float("nan")]).tolist()
     ['under 6 mm', '6 to 8 mm', '8 to 15 mm', '15 mm and over', '']
     """
-    diameters = real_array("diameter_mm", diameter_mm, "float64")
+    try:
+        diameters = real_array("diameter_mm", diameter_mm, "float64")
+    except ValueError as error:
+        message = str(error)
+        if message.startswith("diameter_mm"):
+            raise
+        raise ValueError(f"diameter_mm must be an array of diameters in mm, got {diameter_mm!r}: {message}") from None
     if (diameters[~np.isnan(diameters)] <= 0).any() or np.isinf(diameters).any():
         raise ValueError("diameter_mm must be positive finite diameters in mm, or NaN where there is no nodule")
     labels = np.full(diameters.shape, "", dtype=object)
