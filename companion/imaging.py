@@ -300,8 +300,8 @@ def chest_phantom(
     targeted reconstruction would; outside the inscribed circle (the
     reconstruction circle) it is air. If ``nodule``, one round nodule lies
     inside the lung: solid (-20 to +60 HU) or ground-glass (-650 to -350 HU),
-    with a diameter from 4 to 30 mm, log-uniform (as many from 4 to 8 mm as
-    from 15 to 30 mm). Its edge pixels mix nodule and lung in proportion to
+    with a diameter drawn uniformly from 4 to 30 mm (a screening population
+    has far more small nodules). Its edge pixels mix nodule and lung in proportion to
     the area the nodule covers (partial volume).
 
     Parameters
@@ -399,8 +399,7 @@ def chest_phantom(
         paint(vessel, "lung vessel", rng.uniform(-100, 50))
     centre = radius_px = None
     if nodule:
-        low, high = np.log(NODULE_DIAMETER_MM)
-        diameter_mm = float(np.exp(rng.uniform(low, high)))
+        diameter_mm = float(rng.uniform(*NODULE_DIAMETER_MM))
         radius_px = diameter_mm / 2 / pixel_spacing_mm(size)
         # A centre whose whole disc (plus a pixel) lies in the lung: erode the lung (with its vessels) by the radius.
         from scipy.ndimage import distance_transform_edt
