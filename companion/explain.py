@@ -202,6 +202,42 @@ def peak_positions(maps: object) -> np.ndarray:
     return np.stack(np.unravel_index(flat, array.shape[1:]), axis=1)
 
 
+def pointing_hits(
+    maps: object, centres: Sequence[Sequence[float]], radii: Sequence[float], margin: float = 1.0
+) -> np.ndarray:
+    """Whether each map's peak lies within ``radius + margin`` pixels of the true lesion centre.
+
+    The per-image outcome of :func:`pointing_game` (which is its mean), for
+    scores by subgroup, such as lesion size, and their confidence intervals.
+    Parameters as for :func:`pointing_game`.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+
+    Examples
+    --------
+    >>> m = np.zeros((2, 10, 10)); m[0, 5, 6] = 1.0; m[1, 0, 0] = 1.0
+    >>> pointing_hits(m, [(5, 4), (5, 4)], [1.0, 1.0], margin=1.0).tolist()
+    [True, False]
+    """
+    array = _check_maps(maps)
+    n = array.shape[0]
+    centre_array = real_array("centres", centres, "float64")
+    if centre_array.shape != (n, 2):
+        raise ValueError(f"centres must have shape ({n}, 2) as (row, column) per map, got shape {centre_array.shape}")
+    radius_array = real_array("radii", radii, "float64")
+    if radius_array.shape != (n,):
+        raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
+    if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():
+        raise ValueError("centres must be finite and radii finite and positive")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not margin >= 0:
+        raise ValueError(f"margin must be a non-negative number of pixels, got {margin!r}")
+    peaks = peak_positions(array)
+    distance = np.hypot(*(peaks - centre_array).T)
+    return distance <= radius_array + margin
+
+
 def pointing_game(
     maps: object, centres: Sequence[Sequence[float]], radii: Sequence[float], margin: float = 1.0
 ) -> float:
@@ -209,6 +245,7 @@ def pointing_game(
 
     Zhang et al.'s pointing game, used here as a check of an explanation
     against a known ground truth. Pass only the images that contain a lesion.
+    :func:`pointing_hits` gives the outcome of each image.
 
     Parameters
     ----------
@@ -234,21 +271,7 @@ def pointing_game(
     >>> pointing_game(m, [(5, 4)], [1.0], margin=1.0), pointing_game(m, [(5, 4)], [1.0], margin=0.0)
     (1.0, 0.0)
     """
-    array = _check_maps(maps)
-    n = array.shape[0]
-    centre_array = real_array("centres", centres, "float64")
-    if centre_array.shape != (n, 2):
-        raise ValueError(f"centres must have shape ({n}, 2) as (row, column) per map, got shape {centre_array.shape}")
-    radius_array = real_array("radii", radii, "float64")
-    if radius_array.shape != (n,):
-        raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
-    if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():
-        raise ValueError("centres must be finite and radii finite and positive")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not margin >= 0:
-        raise ValueError(f"margin must be a non-negative number of pixels, got {margin!r}")
-    peaks = peak_positions(array)
-    distance = np.hypot(*(peaks - centre_array).T)
-    return float(np.mean(distance <= radius_array + margin))
+    return float(np.mean(pointing_hits(maps, centres, radii, margin)))
 
 
 @dataclass(frozen=True)

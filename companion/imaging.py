@@ -8,7 +8,8 @@ Three parts:
   real slice, ``CT_small.dcm`` (:func:`example_ct_path`).
 - **A teaching simulator.** :func:`simulate_chest_ct` draws axial chest
   *phantoms* (body, lungs, heart, spine, ribs, lung vessels and, in some
-  slices, a solid or ground-glass nodule) and "scans" them: a Radon
+  slices, a solid or ground-glass nodule 4 to 30 mm across), shows a
+  128 mm patch around one lung in 64 x 64 pixels of 2 mm, and "scans" them: a Radon
   projection (scikit-image), Poisson photon noise set by the dose, and
   filtered back-projection. The images are simulated, not patient data,
   and carry no clinical meaning; they exist because their ground truth (where
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.validation import finite_array
+from companion.validation import finite_array, real_array
 
 # ---------------------------------------------------------------------------
 # Hounsfield units and windows
@@ -197,6 +198,8 @@ def read_ct_slice(source: object) -> CTSlice:
 # Teaching simulator: phantom
 
 #: Tissue codes of :func:`chest_phantom`'s label map and the HU range each takes before acquisition.
+#: A nodule pixel is one that the nodule covers at least half of; its value mixes the nodule with the
+#: lung around it (the partial-volume effect), so its range reaches down to the lung's.
 TISSUES = {
     0: ("air", (-1000.0, -1000.0)),
     1: ("fat", (-120.0, -80.0)),
@@ -205,18 +208,67 @@ TISSUES = {
     4: ("heart and vessels", (30.0, 60.0)),
     5: ("bone", (400.0, 1000.0)),
     6: ("lung vessel", (-150.0, 60.0)),
-    7: ("nodule", (-700.0, 60.0)),
+    7: ("nodule", (-900.0, 60.0)),
 }
 _CODE = {name: code for code, (name, _) in TISSUES.items()}
 
 #: Linear attenuation of water at about 70 keV, per mm (HU are defined relative to it).
 MU_WATER_PER_MM = 0.019
-#: Simulated field of view in mm (the phantom's width); a 64-pixel image has 5 mm pixels.
-FIELD_OF_VIEW_MM = 320.0
+#: Simulated field of view in mm: a square patch around one lung, as a targeted reconstruction
+#: would show it. A 64-pixel image has 2 mm pixels (see :func:`pixel_spacing_mm`).
+FIELD_OF_VIEW_MM = 128.0
+#: Millimetres per unit of the phantom's coordinates: the whole chest spans about -0.9 to 0.9 units
+#: across (about 280 mm), of which the patch shows 0.8 units.
+CHEST_MM_PER_UNIT = 160.0
+#: Smallest and largest nodule diameter in mm. Below about 4 mm screening guidelines ask for no
+#: follow-up; above 30 mm a lesion is called a mass, not a nodule.
+NODULE_DIAMETER_MM = (4.0, 30.0)
+#: Size bands of nodule diameter in mm, [low, high), after the Lung-RADS v2022 categories for solid
+#: nodules at a baseline screening CT (2: under 6 mm, 3: 6 to 8 mm, 4A: 8 to 15 mm, 4B: 15 mm and over).
+NODULE_BANDS_MM = {
+    "under 6 mm": (0.0, 6.0),
+    "6 to 8 mm": (6.0, 8.0),
+    "8 to 15 mm": (8.0, 15.0),
+    "15 mm and over": (15.0, np.inf),
+}
 #: Photons reaching each detector bin through air at the standard dose (dose = 1).
-STANDARD_PHOTONS = 4.0e4
+STANDARD_PHOTONS = 2.0e4
 #: Projection angles over 180 degrees (a sparse-view scan: fewer angles, faster, more streaks).
 N_ANGLES = 48
+
+
+def pixel_spacing_mm(size: int = 64) -> float:
+    """Side of one pixel in mm for an image of ``size`` pixels over :data:`FIELD_OF_VIEW_MM`.
+
+    Examples
+    --------
+    >>> pixel_spacing_mm(64), pixel_spacing_mm(128)
+    (2.0, 1.0)
+    """
+    return FIELD_OF_VIEW_MM / _size(size)
+
+
+def size_band(diameter_mm: object) -> np.ndarray:
+    """The :data:`NODULE_BANDS_MM` label of each diameter in mm; ``""`` where there is no nodule (NaN).
+
+    Examples
+    --------
+    >>> size_band([4.2, 6.0, 14.9, 30.0, float("nan")]).tolist()
+    ['under 6 mm', '6 to 8 mm', '8 to 15 mm', '15 mm and over', '']
+    """
+    try:
+        diameters = real_array("diameter_mm", diameter_mm, "float64")
+    except ValueError as error:
+        message = str(error)
+        if message.startswith("diameter_mm"):
+            raise
+        raise ValueError(f"diameter_mm must be an array of diameters in mm, got {diameter_mm!r}: {message}") from None
+    if (diameters[~np.isnan(diameters)] <= 0).any() or np.isinf(diameters).any():
+        raise ValueError("diameter_mm must be positive finite diameters in mm, or NaN where there is no nodule")
+    labels = np.full(diameters.shape, "", dtype=object)
+    for name, (low, high) in NODULE_BANDS_MM.items():
+        labels[(diameters >= low) & (diameters < high)] = name
+    return labels
 
 
 def _ellipse(yy: np.ndarray, xx: np.ndarray, cy: float, cx: float, ry: float, rx: float, angle: float = 0.0):
@@ -226,24 +278,38 @@ def _ellipse(yy: np.ndarray, xx: np.ndarray, cy: float, cx: float, ry: float, rx
     return (u / rx) ** 2 + (v / ry) ** 2 <= 1.0
 
 
+def _disc_coverage(size: int, row: float, col: float, radius: float, subsamples: int = 8) -> np.ndarray:
+    """Fraction of each pixel's area inside a disc (centre and radius in pixels), by sub-sampling."""
+    offsets = (np.arange(subsamples) + 0.5) / subsamples - 0.5
+    rows = (np.arange(size)[:, None] + offsets[None, :]).ravel()  # every sub-sample row, pixel by pixel
+    cols = (np.arange(size)[:, None] + offsets[None, :]).ravel()
+    inside = (rows[:, None] - row) ** 2 + (cols[None, :] - col) ** 2 <= radius**2
+    return inside.reshape(size, subsamples, size, subsamples).mean(axis=(1, 3))
+
+
 def chest_phantom(
     rng: np.random.Generator, size: int = 64, nodule: bool = False
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float] | None, float | None]:
-    """One random axial chest phantom, before any acquisition (a teaching model, not anatomy data).
+    """One random axial chest phantom around one lung, before any acquisition (a teaching model).
 
-    Coordinates are fractions of the image: the body is an ellipse inside the
-    scanner's circular field of view, with a fat layer, two lungs near −850
-    HU, heart and mediastinum, a vertebra, ribs and sternum as bone, small
-    vessels inside the lungs (bright, nodule-like confounders) and, if
-    ``nodule``, one round nodule inside a lung: solid (-20 to +60 HU) or
-    ground-glass (−650 to −350 HU), radius 2.5 to 4 pixels at 64
-    pixels.
+    The anatomy is drawn for a whole chest about 280 mm wide: a body with a
+    fat layer, two lungs near -850 HU, heart and mediastinum, a vertebra,
+    ribs and sternum as bone, and small vessels inside the lungs (bright,
+    nodule-like confounders). The image shows a square patch of
+    :data:`FIELD_OF_VIEW_MM` around one lung (left or right at random), as a
+    targeted reconstruction would; outside the inscribed circle (the
+    reconstruction circle) it is air. If ``nodule``, one round nodule lies
+    inside the lung: solid (-20 to +60 HU) or ground-glass (-650 to -350 HU),
+    with a diameter drawn uniformly from 4 to 30 mm (a screening population
+    has far more small nodules). Its edge pixels mix nodule and lung in proportion to
+    the area the nodule covers (partial volume).
 
     Parameters
     ----------
     rng : numpy.random.Generator
     size : int, default 64
-        Image side in pixels (at least 32).
+        Image side in pixels (32 to 512); the pixel spacing is
+        ``FIELD_OF_VIEW_MM / size`` mm (:func:`pixel_spacing_mm`).
     nodule : bool, default False
 
     Returns
@@ -251,24 +317,25 @@ def chest_phantom(
     hu : numpy.ndarray, shape (size, size)
         The phantom in HU; every tissue within its range in :data:`TISSUES`.
     tissue : numpy.ndarray of int8, shape (size, size)
-        The tissue code of each pixel (keys of :data:`TISSUES`).
+        The tissue code of each pixel (keys of :data:`TISSUES`); a pixel is
+        nodule (7) when the nodule covers at least half of it.
     centre : (row, column) or None
         Nodule centre in pixels.
     radius : float or None
-        Nodule radius in pixels.
+        Nodule radius in pixels (the diameter in mm is ``2 * radius * pixel_spacing_mm(size)``).
 
     Examples
     --------
     >>> hu, tissue, centre, radius = chest_phantom(np.random.default_rng(0), nodule=True)
     >>> hu.shape, int(tissue[round(centre[0]), round(centre[1])])
     ((64, 64), 7)
+    >>> 4 <= 2 * radius * pixel_spacing_mm(64) <= 30
+    True
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     size = _size(size)
-    # Pixel centres in fractions of the image, y down, x right, both in [-1, 1].
-    grid = (np.arange(size) + 0.5) / size * 2 - 1
-    yy, xx = np.meshgrid(grid, grid, indexing="ij")
+    nodule = _flag("nodule", nodule)
     tissue = np.zeros((size, size), dtype=np.int8)
     hu = np.full((size, size), -1000.0)
 
@@ -277,29 +344,41 @@ def chest_phantom(
         hu[mask] = value
 
     s = rng.uniform(0.92, 1.04)  # patient size
+    side = 1 if rng.random() < 0.5 else -1  # the lung in view: -1 image left, +1 image right
+    lung_shapes = [
+        (
+            -0.02 + rng.uniform(-0.03, 0.03),
+            lung_side * 0.36 * s,
+            0.40 * s * rng.uniform(0.9, 1.08),
+            0.26 * s * rng.uniform(0.9, 1.08),
+            lung_side * rng.uniform(0.05, 0.25),
+        )
+        for lung_side in (-1, 1)
+    ]
+    # The patch: FIELD_OF_VIEW_MM around the lung in view, shifted a little at random.
+    half = FIELD_OF_VIEW_MM / CHEST_MM_PER_UNIT / 2
+    lung_y, lung_x = lung_shapes[(side + 1) // 2][:2]
+    centre_y, centre_x = lung_y + rng.uniform(-0.04, 0.04), lung_x + rng.uniform(-0.04, 0.04)
+    # Pixel centres in chest units, y down, x right.
+    offsets = ((np.arange(size) + 0.5) / size * 2 - 1) * half
+    yy, xx = np.meshgrid(centre_y + offsets, centre_x + offsets, indexing="ij")
+    in_circle = np.hypot(*np.meshgrid(offsets, offsets, indexing="ij")) <= half
+
     body_rx, body_ry = 0.86 * s, 0.62 * s * rng.uniform(0.92, 1.05)
     paint(_ellipse(yy, xx, 0.02, 0, body_ry, body_rx), "fat", rng.uniform(-115, -85))
     fat = rng.uniform(0.05, 0.10)
     paint(_ellipse(yy, xx, 0.02, 0, body_ry - fat, body_rx - fat), "soft tissue", rng.uniform(25, 55))
     # Ribs: small bone discs along the inside of the chest wall.
     for theta in np.linspace(0.35, np.pi - 0.35, 5):
-        for side in (-1, 1):
+        for rib_side in (-1, 1):
             ry_, rx_ = body_ry - fat - 0.05, body_rx - fat - 0.05
-            cy, cx = 0.02 - ry_ * np.sin(theta) * 0.9 * rng.uniform(0.97, 1.03), side * rx_ * np.cos(theta)
+            cy, cx = 0.02 - ry_ * np.sin(theta) * 0.9 * rng.uniform(0.97, 1.03), rib_side * rx_ * np.cos(theta)
             paint(_ellipse(yy, xx, cy, cx, 0.04, 0.05), "bone", rng.uniform(500, 800))
     lung_hu = rng.uniform(-880, -820)
-    lungs = []
-    for side in (-1, 1):
-        lung = _ellipse(
-            yy,
-            xx,
-            -0.02 + rng.uniform(-0.03, 0.03),
-            side * 0.36 * s,
-            0.40 * s * rng.uniform(0.9, 1.08),
-            0.26 * s * rng.uniform(0.9, 1.08),
-            side * rng.uniform(0.05, 0.25),
-        )
-        lungs.append(lung)
+    lungs = np.zeros((size, size), dtype=bool)
+    for cy, cx, ry, rx, angle in lung_shapes:
+        lung = _ellipse(yy, xx, cy, cx, ry, rx, angle)
+        lungs |= lung
         paint(lung, "lung", lung_hu + rng.uniform(-15, 15))
     # Heart and mediastinum between the lungs, pushing into the left lung (image right).
     paint(_ellipse(yy, xx, 0.08, 0.07 * s, 0.24 * s, 0.22 * s, rng.uniform(-0.4, 0.4)), "heart and vessels", 40.0)
@@ -307,30 +386,36 @@ def chest_phantom(
     paint(_ellipse(yy, xx, 0.30 * s, 0.10 * s, 0.06, 0.06), "heart and vessels", 45.0)  # descending aorta
     paint(_ellipse(yy, xx, 0.47 * s, 0.0, 0.10, 0.10), "bone", rng.uniform(600, 900))  # vertebral body
     paint(_ellipse(yy, xx, -0.57 * s, 0.0, 0.035, 0.08), "bone", rng.uniform(400, 700))  # sternum
-    lung_mask = (tissue == _CODE["lung"]) & (lungs[0] | lungs[1])
-    # Vessels: small round or elongated bright spots inside the lungs, the confounders.
-    pixel = 2.0 / size
+    paint(~in_circle, "air", -1000.0)  # outside the reconstruction circle
+    lung_mask = (tissue == _CODE["lung"]) & lungs
+    # Vessels: small round or elongated bright spots inside the lung, 2 to 5 mm across, the confounders.
+    mm = 1.0 / CHEST_MM_PER_UNIT
     inside = np.argwhere(lung_mask)
-    for _ in range(rng.integers(8, 15)):
-        cy, cx = grid[inside[rng.integers(len(inside))]]
-        radius = rng.uniform(0.5, 1.2) * pixel
+    for _ in range(rng.integers(10, 20) if len(inside) else 0):
+        row, col = inside[rng.integers(len(inside))]
+        radius = rng.uniform(1.0, 2.5) * mm
         elong = rng.uniform(1.0, 3.0)
-        vessel = _ellipse(yy, xx, cy, cx, radius, radius * elong, rng.uniform(0, np.pi)) & lung_mask
+        vessel = _ellipse(yy, xx, yy[row, col], xx[row, col], radius, radius * elong, rng.uniform(0, np.pi)) & lung_mask
         paint(vessel, "lung vessel", rng.uniform(-100, 50))
     centre = radius_px = None
-    if _flag("nodule", nodule):
-        radius_px = float(rng.uniform(2.5, 4.0)) * size / 64
-        # A centre whose whole disc (plus a pixel) lies in lung: erode the lung mask by the radius.
+    if nodule:
+        diameter_mm = float(rng.uniform(*NODULE_DIAMETER_MM))
+        radius_px = diameter_mm / 2 / pixel_spacing_mm(size)
+        # A centre whose whole disc (plus a pixel) lies in the lung: erode the lung (with its vessels) by the radius.
         from scipy.ndimage import distance_transform_edt
 
-        room = distance_transform_edt(lungs[0] | lungs[1])
+        room = distance_transform_edt(np.isin(tissue, (_CODE["lung"], _CODE["lung vessel"])) & lungs)
         candidates = np.argwhere(room >= radius_px + 1.0)
+        if len(candidates) == 0:  # a lung too small for this nodule: the roomiest place
+            candidates = np.argwhere(room == room.max())
         row, col = candidates[rng.integers(len(candidates))] + rng.uniform(-0.5, 0.5, 2)
         centre = (float(row), float(col))
-        rows, cols = np.arange(size)[:, None], np.arange(size)[None, :]
-        disc = (rows - row) ** 2 + (cols - col) ** 2 <= radius_px**2
+        cover = _disc_coverage(size, row, col, radius_px)
         solid = rng.random() < 0.6
-        paint(disc, "nodule", rng.uniform(-20, 60) if solid else rng.uniform(-650, -350))
+        value = rng.uniform(-20, 60) if solid else rng.uniform(-650, -350)
+        touched = cover > 0
+        hu[touched] = (1 - cover[touched]) * hu[touched] + cover[touched] * value
+        tissue[cover >= 0.5] = _CODE["nodule"]
     return hu, tissue, centre, radius_px
 
 
@@ -383,7 +468,7 @@ def projection_matrices(size: int, n_angles: int = N_ANGLES) -> tuple[np.ndarray
       to ``iradon(sinogram, circle=True)``;
     - ``projection`` (no filter, rescaled): the pixel-driven Radon transform,
       the transpose of the back-projection, ``sinogram.ravel() = projection @ image.ravel()``.
-      It agrees with ``skimage.transform.radon`` to about 1.5 % (relative
+      It agrees with ``skimage.transform.radon`` to a few per cent (relative
       L2 norm) and costs one matrix product for a whole batch of slices.
 
     Returns
@@ -516,9 +601,20 @@ class ChestCTSet:
     radii: np.ndarray = field(repr=False)  #: nodule radius in pixels, NaN without nodule
     dose: float
     seed: int
+    pixel_mm: float = FIELD_OF_VIEW_MM / 64  #: side of one pixel in mm
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @property
+    def diameter_mm(self) -> np.ndarray:
+        """Nodule diameter in mm (``2 * radii * pixel_mm``), NaN without nodule."""
+        return 2 * self.radii * self.pixel_mm
+
+    @property
+    def bands(self) -> np.ndarray:
+        """Each slice's nodule size band (:func:`size_band`), ``""`` without nodule."""
+        return size_band(self.diameter_mm)
 
 
 def _cache_file(params: dict) -> Path:
@@ -558,7 +654,8 @@ def simulate_chest_ct(
     n : int
         Number of slices.
     size : int, default 64
-        Image side in pixels.
+        Image side in pixels; the field of view stays :data:`FIELD_OF_VIEW_MM`,
+        so ``size`` sets the pixel spacing.
     nodule_fraction : float in [0, 1], default 0.5
         Fraction of slices with a nodule (rounded to a whole number, order random).
     dose : float in (0, 100], default 1.0
@@ -573,12 +670,17 @@ def simulate_chest_ct(
     Returns
     -------
     ChestCTSet
+        Images in HU with labels, nodule centres and radii in pixels, the
+        pixel spacing ``pixel_mm`` and, derived from them, each nodule's
+        ``diameter_mm`` and size ``bands``.
 
     Examples
     --------
     >>> ct = simulate_chest_ct(4, nodule_fraction=0.5, seed=0, cache=False)
-    >>> ct.images.shape, int(ct.labels.sum()), int(np.isnan(ct.radii).sum())
-    ((4, 64, 64), 2, 2)
+    >>> ct.images.shape, int(ct.labels.sum()), int(np.isnan(ct.radii).sum()), ct.pixel_mm
+    ((4, 64, 64), 2, 2, 2.0)
+    >>> bool(np.all((ct.diameter_mm[ct.labels == 1] >= 4) & (ct.diameter_mm[ct.labels == 1] <= 30)))
+    True
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer number of slices, got {n!r}")
@@ -596,7 +698,7 @@ def simulate_chest_ct(
     if path is not None and path.is_file():
         with np.load(path) as stored:
             arrays = {key: stored[key] for key in ("images", "labels", "centres", "radii")}
-        return ChestCTSet(**arrays, dose=dose, seed=int(seed))
+        return ChestCTSet(**arrays, dose=dose, seed=int(seed), pixel_mm=pixel_spacing_mm(size))
 
     label_seed, *slice_seeds = np.random.SeedSequence(int(seed)).spawn(n + 1)
     # An exact share of nodules, in a random order.
@@ -616,7 +718,15 @@ def simulate_chest_ct(
         temporary = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(temporary, images=images, labels=labels, centres=centres, radii=radii)
         temporary.replace(path)  # atomic: a reader never sees half a file
-    return ChestCTSet(images=images, labels=labels, centres=centres, radii=radii, dose=dose, seed=int(seed))
+    return ChestCTSet(
+        images=images,
+        labels=labels,
+        centres=centres,
+        radii=radii,
+        dose=dose,
+        seed=int(seed),
+        pixel_mm=pixel_spacing_mm(size),
+    )
 
 
 def noise_std(images: object, region: Sequence[slice] | None = None) -> float:

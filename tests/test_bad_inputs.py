@@ -593,6 +593,17 @@ def test_simulate_chest_ct_rejects_bad_settings(reject, imaging, bad):
 
 @sweep
 @given(
+    diameter_mm=st.one_of(
+        hnp.arrays(np.float64, st.integers(1, 4), elements=st.floats(max_value=0.0, allow_nan=False)),
+        st.sampled_from([[math.inf], [-math.inf], [1j], ["big"], [[1.0], [2.0, 3.0]]]),
+    )
+)
+def test_size_band_rejects_bad_diameters(reject, imaging, diameter_mm):
+    reject(lambda: imaging.size_band(diameter_mm), "diameter_mm")
+
+
+@sweep
+@given(
     images=st.one_of(
         bad_array(st.just((2, 8, 8))),
         hnp.arrays(np.float64, st.sampled_from([(), (8,), (8, 8), (3, 8, 8), (2, 8, 8, 1)]), elements=FINITE),
@@ -678,6 +689,23 @@ def test_pointing_game_rejects_bad_input(reject, bad):
     parameter, value = bad
     arguments[parameter] = value
     reject(lambda: explain.pointing_game(**arguments), parameter)
+
+
+@sweep
+@given(
+    bad=st.one_of(
+        st.tuples(st.just("maps"), st.sampled_from([[], np.zeros(0), np.zeros((0, 4, 4)), np.full((2, 4, 4), np.nan)])),
+        st.tuples(st.just("centres"), st.one_of(with_non_finite(st.just((2, 2))), st.just(np.zeros((3, 2))))),
+        st.tuples(st.just("radii"), st.one_of(st.just([1.0]), st.just([1.0, 0.0]), st.just([math.inf, 1.0]))),
+        st.tuples(st.just("margin"), st.one_of(st.floats(max_value=-1e-9), st.just(math.nan), WORDS, st.booleans())),
+    )
+)
+def test_pointing_hits_rejects_bad_input(reject, bad):
+    explain = pytest.importorskip("companion.explain")
+    arguments = {"maps": np.ones((2, 4, 4)), "centres": [(1, 1), (2, 2)], "radii": [1.0, 1.0]}
+    parameter, value = bad
+    arguments[parameter] = value
+    reject(lambda: explain.pointing_hits(**arguments), parameter)
 
 
 # ---------------------------------------------------------------------------
