@@ -21,9 +21,15 @@ PIP_ONLY = {"tensorflow", "tensorflow-cpu"}
 CONDA_TO_PYPI = {"python-build": "build"}
 
 
+# Optional extras that the conda environment leaves out on purpose: deepchem's SymPy would move
+# mpmath below the version the rest of the course is locked to.
+OPTIONAL_ONLY = {"deepchem"}
+
+
 def pyproject_requirements() -> dict[str, SpecifierSet]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    texts = project["dependencies"] + [text for extra in project["optional-dependencies"].values() for text in extra]
+    extras = {name: texts for name, texts in project["optional-dependencies"].items() if name not in OPTIONAL_ONLY}
+    texts = project["dependencies"] + [text for extra in extras.values() for text in extra]
     requirements = (Requirement(text) for text in texts)
     return {canonicalize_name(r.name): r.specifier for r in requirements if r.name not in PIP_ONLY}
 
