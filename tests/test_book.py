@@ -120,3 +120,12 @@ def test_citations_exist_and_use_the_page_prefix(path):
     for key in keys:
         assert key.startswith(prefixes[0]), f"{key} does not use this page's prefix {prefixes[0]}"
         assert key.removeprefix(prefixes[0]) in known, f"{key} is not in references.bib"
+
+
+def test_references_bib_parses_and_has_no_duplicate_keys():
+    from pybtex.database import parse_string
+
+    text = (BOOK / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{([^,]+),", text, re.M)
+    assert len(keys) == len(set(keys)), "a key appears twice in references.bib"
+    assert len(parse_string(text, "bibtex").entries) == len(keys), "an entry of references.bib does not parse"
