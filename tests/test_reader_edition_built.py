@@ -133,8 +133,17 @@ def test_code_cells_are_the_sources(chapter):
     assert all(c.source.strip() in shown for c in solutions), "a solution's code is not in its solution cell"
 
 
+def python_of(code: str) -> str:
+    """A cell's Python. A leading cell magic such as ``%%capture`` runs its body as Python, so its
+    line is dropped; IPython turns any remaining magic into a call."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    first, _, body = code.partition("\n")
+    return TransformerManager().transform_cell(body if first.startswith("%%") else code)
+
+
 def names(code: str, context: type) -> set[str]:
-    tree = ast.parse(code)
+    tree = ast.parse(python_of(code))
     found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, context)}
     if context is ast.Store:
         found |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
