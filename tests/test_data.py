@@ -71,6 +71,30 @@ def test_tampered_file_is_refused(data_copy):
     assert data.verify_all(data_copy)["pima_diabetes"] != "ok"
 
 
+LOADERS = {
+    "pima_diabetes": data.load_pima,
+    "hepatic_injury": data.load_hepatic_injury,
+    "solubility": data.load_solubility,
+    "freesolv": data.load_freesolv,
+    "approved_drugs": data.load_approved_drugs,
+    "clintox": data.load_clintox,
+}
+
+
+def test_every_shipped_dataset_has_a_loader_here():
+    assert sorted(LOADERS) == data.available()
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_every_loader_refuses_a_file_with_a_line_added(name, tmp_path):
+    copy = tmp_path / data.info(name)["file"]
+    shutil.copy(data.DATA_DIR / copy.name, copy)
+    with copy.open("a") as handle:
+        handle.write("0\n")
+    with pytest.raises(ValueError, match="SHA-256"):
+        LOADERS[name](directory=tmp_path)
+
+
 def test_intact_copy_is_accepted(data_copy):
     assert data.verify_all(data_copy) == {name: "ok" for name in data.available()}
     assert len(data.load_pima(directory=data_copy)) == 768

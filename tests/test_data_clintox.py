@@ -1,8 +1,6 @@
 """The shipped ClinTox file: counts, the standardised SMILES, and the artefacts the chapter teaches."""
 
-import shutil
 
-import pytest
 
 from companion import chem, data
 
@@ -27,12 +25,3 @@ def test_the_source_artefacts_the_chapter_reports_are_there():
     assert charged[frame["ct_tox"] == 0].mean() > 0.5 > 0.1 > charged[frame["ct_tox"] == 1].mean()
     labels = frame.groupby("smiles_standardized")["ct_tox"].nunique()
     assert (labels > 1).sum() > 0  # some drugs carry both labels
-
-
-def test_clintox_refuses_a_modified_file(tmp_path):
-    copy = tmp_path / "clintox.csv"
-    shutil.copy(data.DATA_DIR / "clintox.csv", copy)
-    with copy.open("a") as handle:
-        handle.write("CCO,CCO,1\n")
-    with pytest.raises(ValueError, match="SHA-256"):
-        data.load_clintox(directory=tmp_path)
