@@ -10,7 +10,7 @@ Examples
 --------
 >>> import companion
 >>> companion.__version__
-'0.1.0'
+'0.2.0'
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from importlib import metadata
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: The companion's name on the package index; the import name stays ``companion``.
 DISTRIBUTION = "dl-medicine-companion"

@@ -110,3 +110,10 @@ def test_report_site_size(site, all_toc_pages, tally):
         }
         heaviest = max(weights, key=weights.get)
         tally[f"heaviest page with its images in KiB ({heaviest.relative_to(site)})"] = weights[heaviest] // 1024
+
+
+def test_page_shows_the_release(site, toc_page):
+    import companion
+
+    html = html_of(site, toc_page).read_text(encoding="utf-8")
+    assert f"Release {companion.__version__}" in html, f"{toc_page}: the footer does not name the release"
