@@ -69,9 +69,22 @@ def test_fraction_refuses_outside_and_non_numbers(value):
     refused(ValueError, v.fraction, value)
 
 
-def test_fraction_refuses_an_unknown_interval():
+def test_fraction_refuses_an_interval_other_than_the_unit_interval():
     with pytest.raises(ValueError, match="^interval must be one of"):
         v.fraction("p", 0.5, "[0, 2]")
+
+
+def test_number_in_reads_the_interval_as_written():
+    assert v.number_in("dose", 100, "(0, 100]") == 100.0
+    assert v.number_in("t", -2.5, "[-2.5, 0)") == -2.5
+    for value in [0, 100.5, float("inf"), "5", True]:
+        assert "(0, 100]" in refused(ValueError, v.number_in, value, "(0, 100]")
+    with pytest.raises(ValueError, match="^interval must be written like"):
+        v.number_in("dose", 1, "0..100")
+
+
+def test_numbers_refuse_integers_too_large_for_a_float():
+    refused(ValueError, v.finite_number, 10**400)
 
 
 @pytest.mark.parametrize("value", [2.0, True, "3", None, np.float64(3)])
