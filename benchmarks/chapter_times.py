@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from companion import book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_BUDGET_S = 60
@@ -37,9 +37,7 @@ MEMORY_BUDGET_MIB = 3 * 1024
 
 def chapters() -> list[Path]:
     """The notebooks of the table of contents, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+    return [ROOT / f"{page}.ipynb" for page in book_toc.notebooks(ROOT)]
 
 
 def run_one(path: Path) -> dict:

@@ -18,8 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis.configuration import set_hypothesis_home_dir
+
+from companion import book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,19 +58,7 @@ def built_site() -> Path:
 
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml`` (root, chapters and their sections), in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return pages
+    return book_toc.pages(ROOT)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
