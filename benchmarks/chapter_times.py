@@ -12,7 +12,8 @@ Usage::
     python benchmarks/chapter_times.py --no-book  # chapters only
     python benchmarks/chapter_times.py --no-book --only imaging  # one chapter
 
-Prints a Markdown table; exits 1 if a budget is exceeded.
+Prints a Markdown table; exits 1 if a budget is exceeded. The budgets, and why they are what they
+are, are in CONTRIBUTING.md, "Budgets".
 """
 
 from __future__ import annotations

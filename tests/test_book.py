@@ -1,6 +1,6 @@
 """Checks of the book's sources: clean notebooks, complete table of contents, alt text,
 the chapter standard (objectives, set-up, reality check, summary, exercises, references)
-and citations."""
+and citations. The standard itself is written down in CONTRIBUTING.md, "The chapter standard"."""
 
 import re
 from pathlib import Path
