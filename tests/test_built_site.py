@@ -12,7 +12,6 @@ and CI do): a plain ``pytest`` must not judge a stale build. They look at
 ``DIR/_build/html``), else at the repository's ``_build/html``.
 """
 
-import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -20,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_BUILT_SITE") != "1", reason="checks of the built site run with CHECK_BUILT_SITE=1"
-)
+pytestmark = pytest.mark.stage("CHECK_BUILT_SITE")
 
 # The page budget and the measurement of a page with its images, shared with the benchmark that reports them.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -28,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EDITION = Path(os.environ.get("READER_EDITION") or ROOT / "_build" / "notebooks")
 CHAPTERS = book_toc.notebooks(ROOT)
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_READER_EDITION") != "1", reason="the reader's edition is checked with CHECK_READER_EDITION=1"
-)
+pytestmark = pytest.mark.stage("CHECK_READER_EDITION")
 
 
 @pytest.fixture(scope="module")
