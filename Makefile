@@ -108,7 +108,7 @@ check-determinism: $(STAMP)
 	CHECK_DETERMINISM=1 $(BIN)/python -m pytest tests/test_determinism.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile -rs
 
 # A learner's own copy of the reader's edition, made once (python -m companion start) and
 # then only opened: edits survive make clean and rebuilds. Jupyter refuses root without --allow-root.

@@ -12,7 +12,8 @@ Usage::
     python benchmarks/chapter_times.py --no-book  # chapters only
     python benchmarks/chapter_times.py --no-book --only imaging  # one chapter
 
-Prints a Markdown table; exits 1 if a budget is exceeded.
+Prints a Markdown table; exits 1 if a budget is exceeded. The budgets, and why they are what they
+are, are in CONTRIBUTING.md, "Budgets".
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from companion import book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_BUDGET_S = 60
@@ -37,9 +38,7 @@ MEMORY_BUDGET_MIB = 3 * 1024
 
 def chapters() -> list[Path]:
     """The notebooks of the table of contents, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+    return [ROOT / f"{page}.ipynb" for page in book_toc.notebooks(ROOT)]
 
 
 def run_one(path: Path) -> dict:

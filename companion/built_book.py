@@ -166,16 +166,3 @@ def read_build(root: Path | str, build: Path | str | None = None) -> BuildFacts:
         terms=terms, citations=_citations(env), numfig_format={**NUMFIG_FORMAT, **env.config.numfig_format})
 
 
-def chapters(root: Path | str) -> list[str]:
-    """The pages of ``root/_toc.yml`` that are notebooks, in reading order, e.g. ``"book/faq"``."""
-    import yaml
-
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
-    entries, pages = [toc, *toc.get("parts", [])], [toc["root"]]
-    while entries:
-        entry = entries.pop(0)
-        pages += [entry["file"]] if "file" in entry else []
-        entries[:0] = entry.get("chapters", []) + entry.get("sections", [])
-    return [page for page in pages if (Path(root) / f"{page}.ipynb").exists()]
-
-

@@ -33,8 +33,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from companion import OKABE_ITO
-from companion.built_book import chapters
+from companion import OKABE_ITO, book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A reading speed for technical text with equations and code, in words per minute.
@@ -80,7 +79,7 @@ def _stem(page: str) -> str:
 
 def prerequisites(root: Path | str = ROOT) -> dict[str, list[str]]:
     """Each chapter's stem and the stems of the chapters its Objectives name as prerequisites."""
-    pages = chapters(root)
+    pages = book_toc.notebooks(root)
     needs = {}
     for page in pages:
         text = _markdown(Path(root) / f"{page}.ipynb")[0]
@@ -107,7 +106,7 @@ def reduce_transitive(needs: dict[str, list[str]]) -> dict[str, list[str]]:
 def chapter_facts(root: Path | str = ROOT) -> dict[str, dict]:
     """Per chapter stem, in reading order: title, words, reading minutes, exercises, cold run seconds."""
     facts = {}
-    for page in chapters(root):
+    for page in book_toc.notebooks(root):
         cells = _markdown(Path(root) / f"{page}.ipynb")
         text = "\n\n".join(cells)
         words = sum(count_words(cell) for cell in cells)

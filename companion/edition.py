@@ -36,8 +36,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 import companion
-from companion import DISTRIBUTION
-from companion.built_book import BuildFacts, chapters, read_build
+from companion import DISTRIBUTION, book_toc
+from companion.built_book import BuildFacts, read_build
 from companion.classroom import SOLUTION_TAG
 
 INSTALL_TAG = "install"
@@ -455,7 +455,7 @@ def write_edition(root: Path | str, target: Path | str, *, build: Path | str | N
 
     start, root, target = time.perf_counter(), Path(root), Path(target)
     facts, counts, written, cells = read_build(root, build), Counter(), [], 0
-    for docname in chapters(root):
+    for docname in book_toc.notebooks(root):
         edition = convert_notebook(nbformat.read(root / f"{docname}.ipynb", as_version=4), docname, facts,
                                    root=root, counts=counts)
         nbformat.validate(edition)

@@ -5,6 +5,10 @@
 - A test that takes a ``toc_page`` argument runs once per page of ``_toc.yml``
   (``"book/diagnosis/clinical_data"``, ...), so checks of the built site grow
   with the book without a list to maintain.
+- A test marked ``@pytest.mark.stage("CHECK_X")`` belongs to a later CI stage (the built site,
+  the editions, the wheel, the browser): it needs what that stage makes. It is collected only
+  when ``CHECK_X=1``, as that stage's make target sets it, and is otherwise *deselected*, not
+  skipped: ``make test`` has nothing to judge there, and a skip would hide a real one.
 - ``tally`` (fixture) counts what the checks looked at (pages, images, bad
   inputs); the totals are printed at the end of the run, also across
   pytest-xdist workers.
@@ -18,8 +22,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis.configuration import set_hypothesis_home_dir
+
+from companion import book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,19 +62,7 @@ def built_site() -> Path:
 
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml`` (root, chapters and their sections), in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return pages
+    return book_toc.pages(ROOT)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -96,6 +89,21 @@ _WORKER_KEY = "course_tally"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_TALLY] = Counter()
+    config.addinivalue_line(
+        "markers", "stage(variable): runs only when the environment variable is 1, in the CI stage that sets it"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the tests of later stages whose variable is not set (see the module docstring)."""
+    later = []
+    for item in items:
+        mark = item.get_closest_marker("stage")
+        if mark and os.environ.get(mark.args[0]) != "1":
+            later.append(item)
+    if later:
+        config.hook.pytest_deselected(items=later)
+        items[:] = [item for item in items if item not in later]
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,14 @@
 """Checks of the book's sources: clean notebooks, complete table of contents, alt text,
 the chapter standard (objectives, set-up, reality check, summary, exercises, references)
-and citations."""
+and citations. The standard itself is written down in CONTRIBUTING.md, "The chapter standard"."""
 
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+
+from companion import book_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -26,22 +27,6 @@ def markdown_of(path: Path) -> str:
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
     return "\n\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
-
-
-def toc_files() -> set[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = {toc["root"]}
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                files.add(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part["chapters"])
-    walk(toc.get("chapters", []))
-    return files
 
 
 def as_toc_name(path: Path) -> str:
@@ -63,9 +48,39 @@ def test_notebook_is_valid(path):
     nbformat.validate(read(path))
 
 
+def test_the_toc_is_read_depth_first_with_sections_and_top_level_chapters(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "root: intro\n"
+        "parts:\n"
+        "  - caption: One\n"
+        "    chapters:\n"
+        "      - file: a\n"
+        "        sections:\n"
+        "          - file: a1\n"
+        "      - file: b\n"
+        "chapters:\n"
+        "  - file: c\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "a1.ipynb").write_text("{}", encoding="utf-8")
+    assert book_toc.pages(tmp_path) == ["intro", "a", "a1", "b", "c"]
+    assert book_toc.notebooks(tmp_path) == ["a1"]
+
+
+def test_only_book_toc_reads_the_toc():
+    """One reader of _toc.yml, so that the tests, the benchmarks and the editions see the same pages."""
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for folder in ("companion", "tests", "benchmarks", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r'_toc\.yml"\)\.read_text', path.read_text(encoding="utf-8"))
+    ]
+    assert readers == ["companion/book_toc.py"]
+
+
 def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
     sources = {as_toc_name(p) for p in [*NOTEBOOKS, *PAGES]}
-    listed = toc_files()
+    listed = set(book_toc.pages(ROOT))
     assert sources - listed == set(), "pages missing from _toc.yml"
     missing = {f for f in listed if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))}
     assert missing == set(), "_toc.yml lists files that do not exist"

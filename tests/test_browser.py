@@ -34,9 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_BROWSER") != "1", reason="browser checks of the built site run with CHECK_BROWSER=1"
-)
+pytestmark = pytest.mark.stage("CHECK_BROWSER")
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"

@@ -3,7 +3,8 @@
 .ci/run builds the book, then runs this file, so every page that readers
 see is checked: it exists, its images have alt text and load from the
 site, no executed cell shows an error or stray stderr, and no page with its
-images is heavier than the budget.
+images is heavier than the budget. The sizes themselves are measured, not asserted, by
+``benchmarks/site_size.py``.
 
 The checks run only when asked (``CHECK_BUILT_SITE=1``, as ``make check-site``
 and CI do): a plain ``pytest`` must not judge a stale build. They look at
@@ -11,19 +12,18 @@ and CI do): a plain ``pytest`` must not judge a stale build. They look at
 ``DIR/_build/html``), else at the repository's ``_build/html``.
 """
 
-import os
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_BUILT_SITE") != "1", reason="checks of the built site run with CHECK_BUILT_SITE=1"
-)
+pytestmark = pytest.mark.stage("CHECK_BUILT_SITE")
 
-#: Largest size of one page plus the images it shows (shared theme files excluded: they are cached once).
-PAGE_BUDGET_BYTES = 3 * 1024 * 1024
+# The page budget and the measurement of a page with its images, shared with the benchmark that reports them.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from site_size import PAGE_BUDGET_BYTES, local_images  # noqa: E402
 
 
 def test_site_exists(site):
@@ -53,12 +53,6 @@ def parse(path: Path) -> PageParser:
     parser = PageParser()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser
-
-
-def local_images(path: Path) -> list[Path]:
-    """Files of the images a page shows from the site itself (not data: or remote URLs)."""
-    sources = {image["src"] for image in parse(path).images if image.get("src")}
-    return sorted({(path.parent / source).resolve() for source in sources if not re.match(r"(https?:|data:)", source)})
 
 
 def test_page_was_built(site, toc_page):
@@ -96,20 +90,6 @@ def test_page_with_its_images_fits_the_budget(site, toc_page, tally):
         f"{toc_page}: {total / 2**20:.2f} MiB with its {len(sizes)} images, over the budget of "
         f"{PAGE_BUDGET_BYTES / 2**20:.0f} MiB; largest images {largest}: make figures smaller or show fewer pixels"
     )
-
-
-def test_report_site_size(site, all_toc_pages, tally):
-    """Not a check: records the size of the whole site and of the heaviest page for the summary."""
-    files = [file for file in site.rglob("*") if file.is_file()]
-    tally[f"site size in KiB ({site})"] = sum(file.stat().st_size for file in files) // 1024
-    pages = [html_of(site, page) for page in all_toc_pages if html_of(site, page).exists()]
-    if pages:
-        weights = {
-            page: page.stat().st_size + sum(image.stat().st_size for image in local_images(page) if image.exists())
-            for page in pages
-        }
-        heaviest = max(weights, key=weights.get)
-        tally[f"heaviest page with its images in KiB ({heaviest.relative_to(site)})"] = weights[heaviest] // 1024
 
 
 def test_page_shows_the_release(site, toc_page):

@@ -43,9 +43,7 @@ UNSATISFIABLE = "dl-medicine-companion==999"
 KERNEL_NAME = "colab-like"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_COLAB") != "1", reason="builds a Colab-like runtime and runs two chapters: set CHECK_COLAB=1"
-)
+pytestmark = pytest.mark.stage("CHECK_COLAB")
 
 
 

@@ -27,10 +27,7 @@ DEFAULT_CHAPTERS = ["book/diagnosis/clinical_data", "book/diagnosis/imaging"]
 #: Glue keys of measured run times and memory ("cli_chapter_seconds"): the machine's load, not the model, sets them.
 MEASURED_ON_THE_MACHINE = re.compile(r"(seconds|minutes|_time|duration|elapsed|_mib|_memory)$")
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_DETERMINISM") != "1",
-    reason="the determinism check executes chapters twice; it runs with CHECK_DETERMINISM=1 (make check-determinism)",
-)
+pytestmark = pytest.mark.stage("CHECK_DETERMINISM")  # executes chapters twice: make check-determinism
 
 
 def chapters() -> list[Path]:

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 
 import companion
-from companion import classroom, evaluation
-from companion.built_book import BuildFacts, Reference, Target, chapters, read_build
+from companion import book_toc, classroom, evaluation
+from companion.built_book import BuildFacts, Reference, Target, read_build
 from companion.edition import EditionError, convert_markdown, convert_notebook, install_source, myst_constructs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,7 +239,7 @@ def test_convert_markdown_and_site_paths(facts):
 
 
 def test_chapters_are_the_notebooks_of_the_toc():
-    pages = chapters(ROOT)
+    pages = book_toc.notebooks(ROOT)
     assert pages[:2] == ["book/foundations/medicine_and_ai", "book/foundations/neurons"]
     assert "book/faq" in pages
     assert all((ROOT / f"{page}.ipynb").exists() for page in pages)

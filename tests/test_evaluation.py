@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score, roc_auc_score
 
-from companion import evaluation
 from companion.evaluation import (
     bootstrap_ci,
     brier_score,
@@ -358,12 +357,3 @@ def test_check_no_group_overlap_names_every_pair():
 def test_group_split_rejects_bad_inputs(groups, kwargs, message):
     with pytest.raises(ValueError, match=message):
         group_train_test_split(groups, **kwargs)
-
-
-def test_module_does_not_import_tensorflow():
-    import subprocess
-    import sys
-
-    code = "import companion.evaluation, sys; print('tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False", evaluation.__name__

@@ -1,19 +1,23 @@
 """Self-checks of companion.exercises: right answers pass, wrong ones get a hint, never a traceback."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from companion import data, exercises
+from companion import data
+from companion.book_toc import pages as book_pages
 from companion.evaluation import predictive_values
-from companion.exercises import (
-    _verdict,
-    check_cli_ppv,
-    check_mai_baseline_accuracy,
-    check_neu_and_gate,
-    check_trn_output_error,
-)
+from companion.exercises.clinical_data import check_cli_ppv
+from companion.exercises.compute import check_cmp_conv_flops, check_cmp_int8_bytes
+from companion.exercises.feedback import as_number, available_checks, verdict
+from companion.exercises.interpretability import check_itp_linear_attribution
+from companion.exercises.medicine_and_ai import check_mai_baseline_accuracy
+from companion.exercises.neurons import check_neu_and_gate
+from companion.exercises.training import check_trn_output_error
+
+CHECKS = available_checks()
 
 # Answers a learner might type that are not answers at all: each must give "Not yet", not an error.
 NOT_ANSWERS = [None, "0.5", [], [1, 2, 3], {"a": 1}, float("nan"), True, object()]
@@ -61,21 +65,44 @@ CASES = {
 
 
 def test_verdict_prints_one_line_and_returns_a_bool(capsys):
-    assert _verdict(np.bool_(True), praise="why.", hint="where.") is True
-    assert _verdict(0, praise="why.", hint="where.") is False
+    assert verdict(np.bool_(True), praise="why.", hint="where.") is True
+    assert verdict(0, praise="why.", hint="where.") is False
     assert capsys.readouterr().out == "Correct: why.\nNot yet: where.\n"
+
+
+def test_text_is_not_a_number_even_when_python_could_read_it():
+    assert as_number("0.5") is None
+    assert as_number(np.float32(0.5)) == 0.5
+
+
+def test_the_package_only_documents_its_modules():
+    """companion.exercises forwards no names: a chapter imports from its own module."""
+    import ast
+
+    import companion.exercises as package
+
+    body = ast.parse(Path(package.__file__).read_text(encoding="utf-8")).body
+    assert [type(node) for node in body] == [ast.Expr], "the package's __init__ holds only its docstring"
+
+
+def test_every_check_lives_in_its_chapters_module():
+    """One module per chapter, named after the chapter's notebook, in companion/exercises/."""
+    stems = {Path(page).name for page in book_pages(Path(__file__).resolve().parents[1])}
+    for name, check in CHECKS.items():
+        module = check.__module__.rsplit(".", 1)[-1]
+        assert module in stems, f"{name} is in companion.exercises.{module}, which is no chapter of _toc.yml"
 
 
 def test_every_check_is_tested_here():
     """A check added to the module is listed in CASES (other test files may test it too)."""
-    untested = set(exercises.available_checks()) - set(CASES)
+    untested = set(CHECKS) - set(CASES)
     assert not untested, f"add these self-checks to CASES: {sorted(untested)}"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_correct_answer_is_accepted(name, capsys):
     correct, _ = CASES[name]
-    assert getattr(exercises, name)(correct()) is True
+    assert CHECKS[name](correct()) is True
     out = capsys.readouterr().out
     assert out.startswith("Correct: ")
     assert out.count("\n") == 1
@@ -85,7 +112,7 @@ def test_a_correct_answer_is_accepted(name, capsys):
 def test_wrong_answers_get_a_hint(name, capsys):
     _, wrong_answers = CASES[name]
     for wrong in wrong_answers:
-        assert getattr(exercises, name)(wrong) is False, wrong
+        assert CHECKS[name](wrong) is False, wrong
         out = capsys.readouterr().out
         assert out.startswith("Not yet: "), out
         assert out.count("\n") == 1, out
@@ -94,7 +121,7 @@ def test_wrong_answers_get_a_hint(name, capsys):
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("answer", NOT_ANSWERS, ids=NOT_ANSWER_IDS)
 def test_a_wrong_type_gets_a_hint_not_a_traceback(name, answer, capsys):
-    assert getattr(exercises, name)(answer) is False
+    assert CHECKS[name](answer) is False
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
@@ -103,7 +130,7 @@ def test_hints_never_reveal_the_answer(name, capsys):
     correct, wrong_answers = CASES[name]
     value = correct()
     for wrong in [*wrong_answers, *NOT_ANSWERS]:
-        getattr(exercises, name)(wrong)
+        CHECKS[name](wrong)
     hints = capsys.readouterr().out
     numbers = np.atleast_1d(np.asarray(value[0] if isinstance(value, tuple) else value, dtype=float))
     for number in numbers:
@@ -131,7 +158,7 @@ def test_y_equals_one_gets_a_specific_hint(capsys):
 
 
 def test_check_itp_linear_attribution_accepts_the_exact_sum(capsys):
-    assert exercises.check_itp_linear_attribution(0.9 * 2.0 + 0.6 * -0.5)
+    assert check_itp_linear_attribution(0.9 * 2.0 + 0.6 * -0.5)
     assert capsys.readouterr().out.startswith("Correct:")
 
 
@@ -146,15 +173,15 @@ def test_check_itp_linear_attribution_accepts_the_exact_sum(capsys):
     ],
 )
 def test_check_itp_linear_attribution_hints(answer, hint, capsys):
-    assert not exercises.check_itp_linear_attribution(answer)
+    assert not check_itp_linear_attribution(answer)
     out = capsys.readouterr().out
     assert out.startswith("Not yet:")
     assert hint in out
 
 
 def test_conv_flops_right_answer(capsys):
-    assert exercises.check_cmp_conv_flops(2 * 5 * 5 * 8 * 24 * 32 * 32 + 24 * 32 * 32) is True
-    assert exercises.check_cmp_conv_flops(9_854_976.0) is True
+    assert check_cmp_conv_flops(2 * 5 * 5 * 8 * 24 * 32 * 32 + 24 * 32 * 32) is True
+    assert check_cmp_conv_flops(9_854_976.0) is True
     assert capsys.readouterr().out.startswith("Correct:")
 
 
@@ -171,7 +198,7 @@ def test_conv_flops_right_answer(capsys):
     ],
 )
 def test_conv_flops_wrong_answers_get_hints(capsys, answer, hint):
-    assert exercises.check_cmp_conv_flops(answer) is False
+    assert check_cmp_conv_flops(answer) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet:")
     assert hint in out
@@ -179,7 +206,7 @@ def test_conv_flops_wrong_answers_get_hints(capsys, answer, hint):
 
 
 def test_int8_bytes_right_answer(capsys):
-    assert exercises.check_cmp_int8_bytes(16_896) is True
+    assert check_cmp_int8_bytes(16_896) is True
     assert capsys.readouterr().out.startswith("Correct:")
 
 
@@ -194,7 +221,7 @@ def test_int8_bytes_right_answer(capsys):
     ],
 )
 def test_int8_bytes_wrong_answers_get_hints(capsys, answer, hint):
-    assert exercises.check_cmp_int8_bytes(answer) is False
+    assert check_cmp_int8_bytes(answer) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet:")
     assert hint in out

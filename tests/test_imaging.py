@@ -301,7 +301,7 @@ def test_medmnist_pins_real_hashes():
 
 
 def test_exercise_check_accepts_the_right_hounsfield_value(capsys):
-    from companion.exercises import check_imaging_hounsfield
+    from companion.exercises.imaging import check_imaging_hounsfield
 
     assert check_imaging_hounsfield(60.0)
     assert capsys.readouterr().out.startswith("Correct:")

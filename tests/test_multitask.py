@@ -103,7 +103,7 @@ def test_bad_arguments_are_named(kwargs, message):
 
 
 def test_self_check_accepts_the_masked_loss_and_rejects_wrong_answers(capsys):
-    from companion.exercises import check_tox_masked_loss
+    from companion.exercises.toxicity import check_tox_masked_loss
 
     y = np.array([[1.0, np.nan, 0.0]], dtype="float32")
     p = np.array([[0.8, 0.5, 0.4]], dtype="float32")

@@ -158,12 +158,3 @@ def test_leaky_relu_refuses_a_bad_slope(alpha):
     for function in (nrn.leaky_relu, nrn.leaky_relu_derivative):
         with pytest.raises(ValueError, match=r"alpha must be a number in \[0, 1\), got"):
             function([1.0], alpha=alpha)
-
-
-def test_module_does_not_import_tensorflow():
-    import subprocess
-    import sys
-
-    code = "import sys, companion.neuron; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"

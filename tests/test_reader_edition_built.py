@@ -22,15 +22,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from companion import built_book, edition
+from companion import book_toc, built_book, edition
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITION = Path(os.environ.get("READER_EDITION") or ROOT / "_build" / "notebooks")
-CHAPTERS = built_book.chapters(ROOT)
+CHAPTERS = book_toc.notebooks(ROOT)
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_READER_EDITION") != "1", reason="the reader's edition is checked with CHECK_READER_EDITION=1"
-)
+pytestmark = pytest.mark.stage("CHECK_READER_EDITION")
 
 
 @pytest.fixture(scope="module")

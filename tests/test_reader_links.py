@@ -104,9 +104,7 @@ def test_a_placeholder_hub_fails_the_strict_build(tmp_path):
     assert "jupyterhub_url is a placeholder" in result.stderr
 
 
-needs_site = pytest.mark.skipif(
-    os.environ.get("CHECK_BUILT_SITE") != "1", reason="checks of the built site run with CHECK_BUILT_SITE=1"
-)
+needs_site = pytest.mark.stage("CHECK_BUILT_SITE")
 
 
 @needs_site

@@ -43,10 +43,28 @@ def test_different_seeds_give_different_numbers():
         assert not np.array_equal(a, b)
 
 
-def test_import_is_light():
-    code = "import sys, companion, companion.data; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+# Importing these must not start TensorFlow: it takes seconds and prints to stderr, and the chapters
+# without a network (and every chapter's first cell, import companion) must not pay for it.
+NUMPY_ONLY_MODULES = [
+    "companion.notebook",
+    "companion.validation",
+    "companion.data",
+    "companion.neuron",
+    "companion.training",
+    "companion.evaluation",
+    "companion.exercises.feedback",
+    "companion.book_toc",
+]
+# What each import leaves out: `import companion` itself does not even import NumPy or matplotlib.
+HEAVY = {"companion": ["tensorflow", "keras", "matplotlib", "numpy"]}
+
+
+@pytest.mark.parametrize("module", ["companion", *NUMPY_ONLY_MODULES])
+def test_import_is_light(module):
+    heavy = HEAVY.get(module, ["tensorflow", "keras"])
+    code = f"import sys, {module}; print(*[name for name in {heavy!r} if name in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.split() == [], f"import {module} imports {result.stdout.split()}"
 
 
 def test_tensorflow_is_silent_after_setup():
@@ -100,3 +118,18 @@ def test_bad_companion_seed_is_refused(monkeypatch, value):
     monkeypatch.setenv("COMPANION_SEED", value)
     with pytest.raises(ValueError, match="COMPANION_SEED must be a non-negative integer"):
         companion.setup(keras=False, verbose=False)
+
+
+def test_the_package_holds_its_version_and_reexports_only_the_notebook_helpers():
+    """companion/__init__.py is the one module that forwards names, and only from companion.notebook."""
+    import ast
+    from pathlib import Path
+
+    from companion import notebook
+
+    tree = ast.parse(Path(companion.__file__).read_text(encoding="utf-8"))
+    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert sources == {"__future__", "companion.notebook"}
+    for name in companion.__all__:
+        if name != "__version__":
+            assert getattr(companion, name) is getattr(notebook, name), name

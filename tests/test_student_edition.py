@@ -15,9 +15,7 @@ from companion import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITION = Path(os.environ.get("READER_EDITION", ROOT / "_build" / "notebooks"))
-needs_edition = pytest.mark.skipif(
-    os.environ.get("CHECK_READER_EDITION") != "1", reason="the reader's edition is checked with CHECK_READER_EDITION=1"
-)
+needs_edition = pytest.mark.stage("CHECK_READER_EDITION")
 
 
 def solution(kind: str, source: str):

@@ -15,7 +15,6 @@ find-links, constraints) is ignored, so the install resolves as it would for a r
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import zipfile
@@ -26,9 +25,7 @@ from reader_install import companion_wheel, isolated_env, new_venv, run, wheelho
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHECK_WHEEL") != "1", reason="installs the wheel into a new environment: set CHECK_WHEEL=1"
-)
+pytestmark = pytest.mark.stage("CHECK_WHEEL")
 
 
 

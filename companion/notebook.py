@@ -1,0 +1,191 @@
+"""What every notebook calls first: seeds, quiet TensorFlow, plot style, versions, glued numbers.
+
+The chapters reach these through ``companion`` itself (``companion.setup()``, ``companion.glue``),
+which re-exports them. Nothing here imports TensorFlow or matplotlib until a function needs it,
+so that ``import companion`` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import sys
+from collections.abc import Iterator
+from importlib import metadata
+
+from companion import __version__
+
+#: The companion's name on the package index; the import name stays ``companion``.
+DISTRIBUTION = "dl-medicine-companion"
+
+#: Okabe and Ito's palette, distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+#: Distributions whose versions a chapter prints, in this order.
+REPORTED_PACKAGES = ["numpy", "pandas", "scikit-learn", "matplotlib", "keras", "tensorflow"]
+
+# TensorFlow prints C++ start-up notices to stderr when it is imported. They
+# must be silenced through the environment *before* that import, or they land
+# on the pages (and break the warning-free book build). Disabling oneDNN's
+# custom operations also removes a source of run-to-run float differences.
+QUIET_TENSORFLOW_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's start-up messages off stderr (call before importing it)."""
+    for name, value in QUIET_TENSORFLOW_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+@contextlib.contextmanager
+def quiet_logger(name: str) -> Iterator[None]:
+    """Within the block, the Python logger ``name`` shows errors only (expected warnings stay off the page).
+
+    Used for TensorFlow's retracing warning, which a new model or a shorter last
+    batch triggers by design, and for messages a library logs and then handles.
+
+    Examples
+    --------
+    >>> import logging
+    >>> with quiet_logger("tensorflow"):
+    ...     logging.getLogger("tensorflow").level == logging.ERROR
+    True
+    """
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def installed_version(distribution: str) -> str | None:
+    """Version of an installed distribution, or ``None`` if it is absent."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Python's version and those of the packages the chapters rely on."""
+    found = {"python": sys.version.split()[0], "companion": __version__}
+    for name in REPORTED_PACKAGES:
+        # The CPU-only TensorFlow wheel is a different distribution name.
+        version = installed_version(name) or (installed_version("tensorflow-cpu") if name == "tensorflow" else None)
+        found[name] = version or "not installed"
+    return found
+
+
+def glue(name: str, value: object, display: bool = True) -> None:
+    """Keep ``value`` under ``name`` for the book's ``{glue:text}`` roles; elsewhere, only show it.
+
+    In the book's build, where myst-nb is installed, this is ``myst_nb.glue``:
+    the value is stored in the cell's output and pasted into the prose. A
+    plain Jupyter, Colab or hub runtime has no myst-nb, and needs none: the
+    reader's edition already carries the built book's numbers in its text.
+    There the value is shown when ``display`` is true, and otherwise dropped.
+
+    Examples
+    --------
+    >>> glue("answer", 42, display=False)  # stored for the book, or dropped
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)
+
+
+def set_plot_style() -> None:
+    """Colour-blind-safe, readable matplotlib defaults for every figure of the book."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+            "image.cmap": "viridis",
+            "figure.figsize": (6.4, 4.0),
+            # 100 dpi: a 6.4-inch figure is 640 pixels wide, about the width of the book's text column,
+            # and a chapter's PNGs stay well within the 3 MB page budget (tests/test_built_site.py).
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "figure.constrained_layout.use": True,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 11,
+        }
+    )
+
+
+def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
+    """Prepare a notebook: seeds, quiet TensorFlow, plot style, versions.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed for Python's ``random``, NumPy's global generator and, when
+        ``keras`` is true, Keras and TensorFlow (``keras.utils.set_random_seed``).
+    keras : bool, default True
+        Also import Keras (and so TensorFlow), seed it and make TensorFlow's
+        operations deterministic. Chapters that never train a network pass
+        ``False`` and start about five seconds faster.
+    verbose : bool, default True
+        Print one line with the versions that matter (see :func:`versions`).
+
+    Notes
+    -----
+    The environment variable ``COMPANION_SEED``, when set to a non-negative
+    integer, replaces ``seed``. It lets a seed study run every chapter unchanged
+    under other seeds (``benchmarks/seed_spread.py``); the page then prints the
+    seed it used, so a run under another seed is never mistaken for the book's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> setup(seed=1, keras=False, verbose=False); a = np.random.rand()
+    >>> setup(seed=1, keras=False, verbose=False); bool(a == np.random.rand())
+    True
+    """
+    from companion.validation import non_negative_int  # here, not at the top: it imports NumPy
+
+    seed = non_negative_int("seed", seed)
+    override = os.environ.get("COMPANION_SEED", "").strip()
+    if override:
+        if not override.isdigit():
+            raise ValueError(f"COMPANION_SEED must be a non-negative integer, got {override!r}")
+        seed = int(override)
+        print(f"seed {seed}, from COMPANION_SEED")
+    quiet_tensorflow()
+    import numpy as np
+
+    random.seed(seed)
+    # Readers' own cells may use the legacy global generator; seed it too.
+    np.random.seed(seed)  # noqa: NPY002
+    if keras:
+        import keras as keras_module
+        import tensorflow as tf
+
+        keras_module.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+    set_plot_style()
+    if verbose:
+        print(" | ".join(f"{name} {version}" for name, version in versions().items()))
