@@ -299,6 +299,26 @@ def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int
     return [positive_int(f"{name}[{i}]", value) for i, value in enumerate(values)]
 
 
+def split_fractions(name: str, values: object) -> list[float]:
+    """``values`` as two or more fractions in (0, 1) that sum to 1: the sizes of the parts of a split.
+
+    Examples
+    --------
+    >>> split_fractions("fractions", (0.8, 0.1, 0.1))
+    [0.8, 0.1, 0.1]
+    >>> split_fractions("fractions", (0.8, 0.3))
+    Traceback (most recent call last):
+    ...
+    ValueError: fractions must sum to 1, got (0.8, 0.3) (sum 1.1)
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < 2:
+        raise ValueError(f"{name} must be a sequence of two or more numbers such as (0.8, 0.2), got {values!r}")
+    sizes = [fraction(f"{name}[{i}]", value, "(0, 1)") for i, value in enumerate(values)]
+    if abs(sum(sizes) - 1) > 1e-9:
+        raise ValueError(f"{name} must sum to 1, got {values!r} (sum {sum(sizes):g})")
+    return sizes
+
+
 def flag(name: str, value: object) -> bool:
     """``value`` as a ``bool``: only ``True`` and ``False`` (and NumPy's), not 0, 1 or ``"yes"``.
 

@@ -186,3 +186,12 @@ def test_validation_imports_nothing_heavy():
     code = "import sys, companion.validation; print(sorted({'keras', 'tensorflow', 'pandas'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_split_fractions_are_two_or_more_in_the_open_interval_summing_to_1():
+    assert v.split_fractions("f", [0.5, 0.25, 0.25]) == [0.5, 0.25, 0.25]
+    assert "sum to 1" in refused(ValueError, v.split_fractions, (0.8, 0.3))
+    for value in [(1.0,), "0.8", (0.5, 0.5, 0.0), (0.5, float("nan")), {0.5: 1, 0.4: 2}]:
+        refused(ValueError, v.split_fractions, value)
+    with pytest.raises(ValueError, match=r"^f\[2\] must be a number in \(0, 1\), got 0.0"):
+        v.split_fractions("f", (0.5, 0.5, 0.0))
