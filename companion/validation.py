@@ -295,7 +295,8 @@ def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int
     ValueError: hidden[1] must be a positive integer, got 0
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < min_length:
-        raise ValueError(f"{name} must be a sequence of {min_length} or more positive integers, got {values!r}")
+        length = "a non-empty sequence of" if min_length <= 1 else f"a sequence of {min_length} or more"
+        raise ValueError(f"{name} must be {length} positive integers, got {values!r}")
     return [positive_int(f"{name}[{i}]", value) for i, value in enumerate(values)]
 
 
@@ -455,11 +456,13 @@ def probabilities(name: str, values: object) -> np.ndarray:
 # Objects (TypeError)
 
 
-def keras_model(name: str, value: object) -> object:
+def keras_model(name: str, value: object, *, built: bool = False) -> object:
     """``value``, if it is a Keras model; a TypeError otherwise.
 
     Imports nothing: a Keras model can only exist once ``keras`` is imported,
-    so without ``keras`` in :data:`sys.modules` nothing is a model.
+    so without ``keras`` in :data:`sys.modules` nothing is a model. With
+    ``built=True``, a model whose weights do not exist yet (no ``keras.Input``,
+    never called) is a ValueError: it is the right kind of object in the wrong state.
 
     Examples
     --------
@@ -471,6 +474,8 @@ def keras_model(name: str, value: object) -> object:
     keras = sys.modules.get("keras")
     if keras is None or not isinstance(value, keras.Model):
         raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
+    if built and not value.built:
+        raise ValueError(f"{name} {value.name!r} must be built: give it a keras.Input or call it once on data")
     return value
 
 

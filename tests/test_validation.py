@@ -181,6 +181,10 @@ def test_keras_model_accepts_a_model():
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     assert v.keras_model("model", model) is model
+    assert v.keras_model("model", model, built=True) is model
+    unbuilt = keras.Sequential([keras.layers.Dense(1)])
+    assert v.keras_model("model", unbuilt) is unbuilt
+    assert "must be built" in refused(ValueError, v.keras_model, unbuilt, built=True)
 
 
 def test_validation_imports_nothing_heavy():
