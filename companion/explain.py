@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion import quiet_logger, quiet_tensorflow
-from companion.validation import real_array
+from companion.validation import binary_labels, real_array
 
 quiet_tensorflow()
 
@@ -812,8 +812,6 @@ def permutation_importance_auc(
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
 
-    from companion.evaluation import check_labels
-
     try:
         array = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as error:
@@ -822,7 +820,7 @@ def permutation_importance_auc(
         raise ValueError(f"X must have shape (n, d) with n >= 2, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError("X must be finite, got NaN or infinite values (impute them first)")
-    labels = check_labels(y, "y")  # 0/1 with both classes, or a ValueError that says so
+    labels = binary_labels("y", y)  # 0/1 with both classes, or a ValueError that says so
     if labels.shape != (array.shape[0],):
         raise ValueError(f"y must have one label per row of X, {array.shape[0]}, got shape {labels.shape}")
     names = [f"x{i}" for i in range(array.shape[1])] if feature_names is None else list(feature_names)
