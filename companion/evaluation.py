@@ -36,83 +36,26 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupShuffleSplit
 
-from companion.validation import non_negative_int, real_array
+from companion.validation import (
+    binary_labels,
+    fraction,
+    function,
+    integer,
+    non_negative_int,
+    one_of,
+    positive_int,
+    probabilities,
+)
 
 # ---------------------------------------------------------------------------
 # Input validation
 
 
-def _as_1d(name: str, values: object) -> np.ndarray:
-    array = real_array(name, values, float, what="a 1-D array of numbers")
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
-    if np.isnan(array).any():
-        raise ValueError(f"{name} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
-    return array
-
-
-def check_labels(y_true: object, name: str = "y_true") -> np.ndarray:
-    """Return ``y_true`` as an int array of 0s and 1s that contains both classes.
-
-    Raises
-    ------
-    ValueError
-        If the labels are not 1-D, contain NaN or values other than 0 and 1,
-        or contain only one class (no sensitivity or AUC can be computed).
-
-    Examples
-    --------
-    >>> check_labels([0, 1, 1])
-    array([0, 1, 1])
-    >>> check_labels([1, 1, 1])
-    Traceback (most recent call last):
-    ...
-    ValueError: y_true must contain both classes 0 and 1, got only class 1 (3 samples)
-    """
-    array = _as_1d(name, y_true)
-    unexpected = np.setdiff1d(array, [0.0, 1.0])
-    if unexpected.size:
-        raise ValueError(f"{name} must contain only the labels 0 and 1, got also {unexpected[:5].tolist()}")
-    labels = array.astype(int)
-    if np.unique(labels).size < 2:
-        raise ValueError(
-            f"{name} must contain both classes 0 and 1, got only class {labels[0]} ({labels.size} samples)"
-        )
-    return labels
-
-
-def check_probabilities(y_prob: object, name: str = "y_score") -> np.ndarray:
-    """Return ``y_prob`` as a float array after checking it holds probabilities in [0, 1].
-
-    Examples
-    --------
-    >>> check_probabilities([0.2, 1.3])
-    Traceback (most recent call last):
-    ...
-    ValueError: y_score must be probabilities in [0, 1], got values from 0.2 to 1.3
-    """
-    array = _as_1d(name, y_prob)
-    if array.min() < 0 or array.max() > 1:
-        raise ValueError(
-            f"{name} must be probabilities in [0, 1], got values from {array.min():.3g} to {array.max():.3g}"
-        )
-    return array
-
-
 def _check_pair(y_true: object, y_score: object, score_name: str = "y_score") -> tuple[np.ndarray, np.ndarray]:
-    labels = check_labels(y_true)
-    scores = check_probabilities(y_score, score_name)
+    labels, scores = binary_labels("y_true", y_true), probabilities(score_name, y_score)
     if labels.size != scores.size:
         raise ValueError(f"y_true and {score_name} must have the same length, got {labels.size} and {scores.size}")
     return labels, scores
-
-
-def _check_fraction(name: str, value: object, *, open_interval: bool = False) -> float:
-    valid = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if not valid or not np.isfinite(value) or not 0 <= value <= 1 or (open_interval and value in (0, 1)):
-        interval = "(0, 1)" if open_interval else "[0, 1]"
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return float(value)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -174,7 +117,7 @@ def clinical_metrics(y_true: object, y_score: object, threshold: float = 0.5) ->
     ((1, 1, 1, 1), 0.5, 0.5)
     """
     labels, scores = _check_pair(y_true, y_score)
-    threshold = _check_fraction("threshold", threshold)
+    threshold = fraction("threshold", threshold)
     called = scores >= threshold
     tp = int(np.sum(called & (labels == 1)))
     fp = int(np.sum(called & (labels == 0)))
@@ -236,9 +179,7 @@ def threshold_for_target(
             f"specificity={specificity!r}"
         )
     name, target = ("sensitivity", sensitivity) if sensitivity is not None else ("specificity", specificity)
-    target = _check_fraction(name, target)
-    if target == 0:
-        raise ValueError(f"{name} must be a number in (0, 1], got 0")
+    target = fraction(name, target, "(0, 1]")
     if name == "sensitivity":
         positives = np.sort(scores[labels == 1])[::-1]  # highest first
         # Flag at least `needed` positives; the small tolerance keeps 0.9 * 50 from rounding up to 46.
@@ -281,8 +222,7 @@ def predictive_values(
     >>> round(float(ppv), 3), round(float(npv), 4)
     (0.083, 0.9989)
     """
-    sensitivity = _check_fraction("sensitivity", sensitivity)
-    specificity = _check_fraction("specificity", specificity)
+    sensitivity, specificity = fraction("sensitivity", sensitivity), fraction("specificity", specificity)
     try:
         # A string or a bool is not a prevalence, even where NumPy would convert it.
         p = np.asarray(np.nan if isinstance(prevalence, (str, bytes, bool)) else prevalence, dtype=float)
@@ -364,12 +304,10 @@ def bootstrap_ci(
     >>> bool(ci.low < ci.estimate < ci.high)
     True
     """
-    if not callable(metric):
-        raise ValueError(f"metric must be a callable metric(y_true, y_score), got {metric!r}")
+    metric = function("metric", metric, "metric(y_true, y_score)")
     labels, scores = _check_pair(y_true, y_score)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 10:
-        raise ValueError(f"n_resamples must be an integer of at least 10, got {n_resamples!r}")
-    confidence = _check_fraction("confidence", confidence, open_interval=True)
+    n_resamples = integer("n_resamples", n_resamples, minimum=10)
+    confidence = fraction("confidence", confidence, "(0, 1)")
     rng = np.random.default_rng(non_negative_int("seed", seed))
     positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     resamples = np.empty(n_resamples)
@@ -429,17 +367,12 @@ def proportion_ci(successes: int, total: int, *, confidence: float = 0.95) -> Pr
     >>> proportion_ci(5, 4)
     Traceback (most recent call last):
     ...
-    ValueError: successes and total must be integers with 0 <= successes <= total and total >= 1, got 5 and 4
+    ValueError: successes must be at most total (4), got 5
     """
-    numbers = [successes, total]
-    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in numbers) or not (
-        0 <= successes <= total and total >= 1
-    ):
-        raise ValueError(
-            "successes and total must be integers with 0 <= successes <= total and total >= 1, "
-            f"got {successes!r} and {total!r}"
-        )
-    confidence = _check_fraction("confidence", confidence, open_interval=True)
+    successes, total = non_negative_int("successes", successes), positive_int("total", total)
+    if successes > total:
+        raise ValueError(f"successes must be at most total ({total}), got {successes}")
+    confidence = fraction("confidence", confidence, "(0, 1)")
     z = NormalDist().inv_cdf((1 + confidence) / 2)
     p, n = successes / total, int(total)
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -506,10 +439,7 @@ def calibration(y_true: object, y_prob: object, *, n_bins: int = 10, strategy: s
     ([0.15, 0.8], [0.0, 1.0], 0.0375)
     """
     labels, probabilities = _check_pair(y_true, y_prob, "y_prob")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
-        raise ValueError(f"n_bins must be an integer of at least 2, got {n_bins!r}")
-    if strategy not in ("quantile", "uniform"):
-        raise ValueError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
+    n_bins, strategy = integer("n_bins", n_bins, minimum=2), one_of("strategy", strategy, ("quantile", "uniform"))
     observed, predicted = calibration_curve(labels, probabilities, n_bins=n_bins, strategy=strategy)
     return Calibration(predicted=predicted, observed=observed, brier=brier_score(labels, probabilities))
 
@@ -547,7 +477,7 @@ def check_no_group_overlap(**splits: object) -> None:
         try:
             sets[name] = set(np.asarray(groups).ravel().tolist())
         except (TypeError, ValueError) as error:  # lists, dicts and sets cannot identify a group
-            raise TypeError(
+            raise ValueError(
                 f"{name} must hold group identifiers (numbers or strings), got {groups!r}: {error}"
             ) from None
     shared = []
@@ -595,7 +525,7 @@ def group_train_test_split(
         raise ValueError(f"groups must be a non-empty 1-D array, got shape {group_array.shape}")
     if group_array.dtype.kind == "f" and np.isnan(group_array).any():
         raise ValueError("groups must not contain NaN, got a NaN group identifier")
-    test_size = _check_fraction("test_size", test_size, open_interval=True)
+    test_size = fraction("test_size", test_size, "(0, 1)")
     random_state = non_negative_int("random_state", random_state)
     n_groups = np.unique(group_array).size
     if n_groups < 2:

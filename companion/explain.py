@@ -33,7 +33,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion import quiet_logger, quiet_tensorflow
-from companion.validation import real_array
+from companion.validation import (
+    binary_labels,
+    fraction,
+    function,
+    integer,
+    keras_model,
+    non_negative_int,
+    non_negative_number,
+    one_of,
+    positive_int,
+    real_array,
+)
 
 quiet_tensorflow()
 
@@ -72,8 +83,7 @@ def last_conv_layer_name(model: keras.Model) -> str:
     >>> last_conv_layer_name(model)
     'c2'
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    keras_model("model", model)
     for layer in reversed(model.layers):
         if isinstance(layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)):
             return layer.name
@@ -132,9 +142,7 @@ def grad_cam(
     >>> maps.shape, bool(maps.min() >= 0 and maps.max() <= 1)
     ((3, 16, 16), True)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.inputs:
+    if not keras_model("model", model).inputs:
         raise ValueError("model must be built with a keras.Input so that its layers' outputs are defined")
     array = _check_images(images, model)
     if layer_name is None:
@@ -145,13 +153,7 @@ def grad_cam(
     layer = model.get_layer(layer_name)
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer_name must name a layer with 4-D output, got {layer_name!r} with {layer.output.shape}")
-    n_outputs = int(model.outputs[0].shape[-1])
-    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
-        raise ValueError(f"output_index must be an integer, got {output_index!r}")
-    if not 0 <= output_index < n_outputs:
-        raise ValueError(f"output_index must be in [0, {n_outputs - 1}], got {output_index}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    output_index, batch_size = _check_output_index(model, output_index), positive_int("batch_size", batch_size)
 
     # One model that returns both the feature maps and the prediction, so the
     # gradient flows from the score back to exactly these feature maps.
@@ -231,8 +233,7 @@ def pointing_hits(
         raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
     if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():
         raise ValueError("centres must be finite and radii finite and positive")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not margin >= 0:
-        raise ValueError(f"margin must be a non-negative number of pixels, got {margin!r}")
+    margin = non_negative_number("margin", margin)
     peaks = peak_positions(array)
     distance = np.hypot(*(peaks - centre_array).T)
     return distance <= radius_array + margin
@@ -350,13 +351,8 @@ def randomisation_check(
     >>> result.correlations.shape
     (4,)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    array = _check_images(images, model)
+    model, threshold = keras_model("model", model), fraction("threshold", threshold, "(0, 1]")
+    seed, array = non_negative_int("seed", seed), _check_images(images, model)
     if explain is None:
         # clone_model keeps the layer names, so the same layer is explained in both models.
         layer_name = layer_name or last_conv_layer_name(model)
@@ -364,8 +360,8 @@ def randomisation_check(
         def explain(network: keras.Model, inputs: np.ndarray) -> np.ndarray:
             return grad_cam(network, inputs, layer_name)
 
-    elif not callable(explain):
-        raise TypeError(f"explain must be a callable explain(model, images) -> maps, got {type(explain).__name__}")
+    else:
+        function("explain", explain, "explain(model, images) -> maps")
     original = _check_maps(explain(model, array) if maps is None else maps)
     if original.shape != array.shape[:3]:
         raise ValueError(f"maps must have shape {array.shape[:3]} to match images, got {original.shape}")
@@ -393,9 +389,7 @@ IG_METHODS = ("gausslegendre", "trapezoid")
 
 
 def _check_model(model: object) -> None:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.inputs or len(model.inputs) != 1 or len(model.outputs) != 1:
+    if not keras_model("model", model).inputs or len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError("model must be built with one keras.Input and have one output")
 
 
@@ -421,18 +415,7 @@ def _check_inputs(X: object, model: keras.Model) -> np.ndarray:
 
 
 def _check_output_index(model: keras.Model, output_index: object) -> int:
-    n_outputs = int(model.outputs[0].shape[-1])
-    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
-        raise ValueError(f"output_index must be an integer, got {output_index!r}")
-    if not 0 <= output_index < n_outputs:
-        raise ValueError(f"output_index must be in [0, {n_outputs - 1}], got {output_index}")
-    return int(output_index)
-
-
-def _check_batch_size(batch_size: object) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
+    return integer("output_index", output_index, minimum=0, maximum=int(model.outputs[0].shape[-1]) - 1)
 
 
 def _log_odds(p: tf.Tensor) -> tf.Tensor:
@@ -520,7 +503,7 @@ def input_gradients(
     array = _check_inputs(X, model)
     index = _check_output_index(model, output_index)
     gradient = _gradient_function(model, index, bool(use_logit))
-    return _gradients(gradient, array, bool(use_logit), _check_batch_size(batch_size))
+    return _gradients(gradient, array, bool(use_logit), positive_int("batch_size", batch_size))
 
 
 def gradient_x_input(
@@ -674,11 +657,8 @@ def integrated_gradients(
     array = _check_inputs(X, model)
     base = _check_baseline(baseline, array)
     index = _check_output_index(model, output_index)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer of at least 2, got {steps!r}")
-    if method not in IG_METHODS:
-        raise ValueError(f"method must be one of {list(IG_METHODS)}, got {method!r}")
-    batch_size = _check_batch_size(batch_size)
+    steps, method = integer("steps", steps, minimum=2), one_of("method", method, IG_METHODS)
+    batch_size = positive_int("batch_size", batch_size)
     alphas, weights = _quadrature(int(steps), method)
     alphas = alphas.astype("float32").reshape((1, -1) + (1,) * (array.ndim - 1))
     samples_per_batch = max(1, batch_size // int(steps))
@@ -812,8 +792,6 @@ def permutation_importance_auc(
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
 
-    from companion.evaluation import check_labels
-
     try:
         array = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as error:
@@ -822,16 +800,13 @@ def permutation_importance_auc(
         raise ValueError(f"X must have shape (n, d) with n >= 2, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError("X must be finite, got NaN or infinite values (impute them first)")
-    labels = check_labels(y, "y")  # 0/1 with both classes, or a ValueError that says so
+    labels = binary_labels("y", y)  # 0/1 with both classes, or a ValueError that says so
     if labels.shape != (array.shape[0],):
         raise ValueError(f"y must have one label per row of X, {array.shape[0]}, got shape {labels.shape}")
     names = [f"x{i}" for i in range(array.shape[1])] if feature_names is None else list(feature_names)
     if len(names) != array.shape[1] or not all(isinstance(name, str) for name in names):
         raise ValueError(f"feature_names must be {array.shape[1]} strings, got {feature_names!r}")
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
-        raise ValueError(f"n_repeats must be a positive integer, got {n_repeats!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    n_repeats, seed = positive_int("n_repeats", n_repeats), non_negative_int("seed", seed)
     if isinstance(model, keras.Model):
         _check_model(model)
         output_index = _check_output_index(model, output_index)

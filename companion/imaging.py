@@ -38,7 +38,21 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.validation import finite_array, real_array
+from companion.validation import (
+    finite_number,
+    finite_values,
+    flag,
+    folder,
+    fraction,
+    generator,
+    integer,
+    non_negative_int,
+    number_in,
+    one_of,
+    positive_int,
+    positive_number,
+    real_array,
+)
 
 # ---------------------------------------------------------------------------
 # Hounsfield units and windows
@@ -57,29 +71,6 @@ HU_REFERENCE = {
 WINDOWS = {"lung": (-600.0, 1500.0), "mediastinal": (40.0, 400.0), "bone": (400.0, 1800.0)}
 
 
-def _finite(name: str, values: object) -> np.ndarray:
-    """A non-empty finite float array (pixel values, HU)."""
-    array = finite_array(name, values, float)
-    if array.size == 0:
-        raise ValueError(f"{name} must be a non-empty array of finite numbers, got shape {array.shape}")
-    return array
-
-
-def _number(name: str, value: object) -> float:
-    """``value`` as a finite float; booleans, text and NaN are refused with a message naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a finite number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _flag(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
-
-
 def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
     """Hounsfield units from stored pixel values: ``HU = slope * stored + intercept``.
 
@@ -88,8 +79,8 @@ def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
     >>> to_hounsfield([[0, 1000]], slope=1, intercept=-1000).tolist()
     [[-1000.0, 0.0]]
     """
-    array = _finite("stored", stored)
-    slope, intercept = _number("slope", slope), _number("intercept", intercept)
+    array = finite_values("stored", stored)
+    slope, intercept = finite_number("slope", slope), finite_number("intercept", intercept)
     if slope == 0:
         raise ValueError("slope must be non-zero, got 0")
     return slope * array + intercept
@@ -103,10 +94,7 @@ def window(hu: object, level: float, width: float) -> np.ndarray:
     >>> window([-1350.0, -600.0, 150.0], level=-600, width=1500).tolist()
     [0.0, 0.5, 1.0]
     """
-    array = _finite("hu", hu)
-    level, width = _number("level", level), _number("width", width)
-    if not width > 0:
-        raise ValueError(f"width must be a positive number of HU, got {width!r}")
+    array, level, width = finite_values("hu", hu), finite_number("level", level), positive_number("width", width)
     return np.clip((array - (level - width / 2)) / width, 0.0, 1.0)
 
 
@@ -245,7 +233,7 @@ def pixel_spacing_mm(size: int = 64) -> float:
     >>> pixel_spacing_mm(64), pixel_spacing_mm(128)
     (2.0, 1.0)
     """
-    return FIELD_OF_VIEW_MM / _size(size)
+    return FIELD_OF_VIEW_MM / integer("size", size, minimum=32, maximum=512)
 
 
 def size_band(diameter_mm: object) -> np.ndarray:
@@ -332,10 +320,8 @@ def chest_phantom(
     >>> 4 <= 2 * radius * pixel_spacing_mm(64) <= 30
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    size = _size(size)
-    nodule = _flag("nodule", nodule)
+    rng, nodule = generator("rng", rng), flag("nodule", nodule)
+    size = integer("size", size, minimum=32, maximum=512)
     tissue = np.zeros((size, size), dtype=np.int8)
     hu = np.full((size, size), -1000.0)
 
@@ -419,18 +405,6 @@ def chest_phantom(
     return hu, tissue, centre, radius_px
 
 
-def _size(size: object) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 32 <= size <= 512:
-        raise ValueError(f"size must be an integer number of pixels from 32 to 512, got {size!r}")
-    return int(size)
-
-
-def _dose(dose: object) -> float:
-    if isinstance(dose, bool) or not isinstance(dose, (int, float, np.number)) or not 0 < float(dose) <= 100:
-        raise ValueError(f"dose must be a relative dose in (0, 100] (1 = standard), got {dose!r}")
-    return float(dose)
-
-
 # ---------------------------------------------------------------------------
 # Teaching simulator: acquisition
 
@@ -444,12 +418,6 @@ class Acquisition:
     image: np.ndarray = field(repr=False)  #: filtered back-projection, in HU
     angles: np.ndarray = field(repr=False)  #: projection angles in degrees
     dose: float
-
-
-def _check_angles(n_angles: object) -> int:
-    if isinstance(n_angles, bool) or not isinstance(n_angles, (int, np.integer)) or n_angles < 8:
-        raise ValueError(f"n_angles must be an integer of at least 8, got {n_angles!r}")
-    return int(n_angles)
 
 
 def _angles(n_angles: int) -> np.ndarray:
@@ -487,7 +455,7 @@ def projection_matrices(size: int, n_angles: int = N_ANGLES) -> tuple[np.ndarray
     """
     from skimage.transform import iradon
 
-    size, n_angles = _size(size), _check_angles(n_angles)
+    size, n_angles = integer("size", size, minimum=32, maximum=512), integer("n_angles", n_angles, minimum=8)
     projection = np.empty((size, n_angles, size * size), dtype=np.float32)
     fbp = np.empty_like(projection)
     unit = np.zeros((size, 1))
@@ -572,14 +540,11 @@ def acquire(
     >>> scan.sinogram.shape, scan.image.shape
     ((64, 48), (64, 64))
     """
-    phantom = _finite("hu", hu)
+    phantom = finite_values("hu", hu)
     if phantom.ndim != 2 or phantom.shape[0] != phantom.shape[1]:
         raise ValueError(f"hu must be a square 2-D image, got shape {phantom.shape}")
-    dose = _dose(dose)
-    n_angles = _check_angles(n_angles)
-    rng = np.random.default_rng(0) if rng is None else rng
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    dose, n_angles = number_in("dose", dose, "(0, 100]"), integer("n_angles", n_angles, minimum=8)
+    rng = np.random.default_rng(0) if rng is None else generator("rng", rng)
     sinograms, [(noisy, images)] = _scan(phantom[None], [dose], [rng], n_angles)
     shape = (phantom.shape[0], n_angles)
     return Acquisition(
@@ -682,19 +647,11 @@ def simulate_chest_ct(
     >>> bool(np.all((ct.diameter_mm[ct.labels == 1] >= 4) & (ct.diameter_mm[ct.labels == 1] <= 30)))
     True
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of slices, got {n!r}")
-    size = _size(size)
-    if isinstance(nodule_fraction, bool) or not isinstance(nodule_fraction, (int, float)):
-        raise ValueError(f"nodule_fraction must be a number in [0, 1], got {nodule_fraction!r}")
-    if not 0 <= nodule_fraction <= 1:
-        raise ValueError(f"nodule_fraction must be in [0, 1], got {nodule_fraction!r}")
-    dose = _dose(dose)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    n_angles = _check_angles(n_angles)
-    params = {"n": int(n), "size": size, "nodule_fraction": float(nodule_fraction), "dose": dose, "seed": int(seed)}
-    path = _cache_file({**params, "n_angles": n_angles}) if _flag("cache", cache) else None
+    n, size = positive_int("n", n), integer("size", size, minimum=32, maximum=512)
+    nodule_fraction, dose = fraction("nodule_fraction", nodule_fraction), number_in("dose", dose, "(0, 100]")
+    seed, n_angles = non_negative_int("seed", seed), integer("n_angles", n_angles, minimum=8)
+    params = {"n": n, "size": size, "nodule_fraction": nodule_fraction, "dose": dose, "seed": seed}
+    path = _cache_file({**params, "n_angles": n_angles}) if flag("cache", cache) else None
     if path is not None and path.is_file():
         with np.load(path) as stored:
             arrays = {key: stored[key] for key in ("images", "labels", "centres", "radii")}
@@ -745,7 +702,7 @@ def noise_std(images: object, region: Sequence[slice] | None = None) -> float:
     >>> round(noise_std(rng.normal(0, 10, (2, 64, 64))), 0)
     10.0
     """
-    array = _finite("images", images)
+    array = finite_values("images", images)
     if array.ndim != 3 or array.shape[0] != 2 or min(array.shape[1:]) < 2:
         raise ValueError(f"images must have shape (2, H, W), H and W >= 2: two scans of one phantom; got {array.shape}")
     h, w = array.shape[1:]
@@ -815,16 +772,11 @@ def load_medmnist(
     """
     from companion.data import data_cache_dir, fetch
 
-    if not isinstance(name, str) or name not in MEDMNIST:
-        raise ValueError(f"name must be one of {sorted(MEDMNIST)}, got {name!r}")
-    download = _flag("download", download)
+    name, download = one_of("name", name, sorted(MEDMNIST)), flag("download", download)
     entry = MEDMNIST[name]
     known_hash = known_hash or entry["known_hash"]
-    if cache_dir is None:
-        cache_dir = data_cache_dir() / "medmnist"
-    if not isinstance(cache_dir, (str, os.PathLike)):
-        raise ValueError(f"cache_dir must be a folder path (str or pathlib.Path), got {type(cache_dir).__name__}")
-    path = Path(cache_dir).expanduser() / f"{name}.npz"
+    cache = data_cache_dir() / "medmnist" if cache_dir is None else folder("cache_dir", cache_dir)
+    path = cache / f"{name}.npz"
     local = fetch(entry["url"], known_hash, path, download=download, what=f"MedMNIST {name!r}")
     result = {}
     with np.load(local) as arrays:

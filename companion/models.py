@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from companion import quiet_tensorflow
-from companion.validation import positive_int
+from companion.validation import fraction, one_of, positive_int, positive_ints, positive_number, text
 
 quiet_tensorflow()
 
@@ -81,17 +79,10 @@ def build_diagnosis_mlp(
     ValueError: hidden[0] must be a positive integer, got 0
     """
     n_features = positive_int("n_features", n_features)
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
-        raise ValueError(f"hidden must be a sequence of positive integers such as (12, 8), got {hidden!r}")
-    sizes = [positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
-    if activation not in HIDDEN_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {list(HIDDEN_ACTIVATIONS)}, got {activation!r}")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    sizes = positive_ints("hidden", hidden, min_length=0)
+    activation, name = one_of("activation", activation, HIDDEN_ACTIVATIONS), text("name", name)
     if learning_rate is not None:
-        valid = isinstance(learning_rate, (int, float, np.number)) and not isinstance(learning_rate, bool)
-        if not valid or not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number or None, got {learning_rate!r}")
+        positive_number("learning_rate", learning_rate)
     model = keras.Sequential(
         [
             keras.Input(shape=(n_features,)),
@@ -168,15 +159,8 @@ def _hidden_stack(
 ) -> list:
     """Validated input and ReLU hidden layers (each followed by dropout) shared by the fingerprint builders."""
     n_features = positive_int(features_name, n_features)
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
-        raise ValueError(f"hidden must be a sequence of positive integers such as (64,), got {hidden!r}")
-    sizes = [positive_int(f"hidden[{i}]", units) for i, units in enumerate(hidden)]
-    is_number = isinstance(dropout, (int, float, np.number)) and not isinstance(dropout, bool)
-    if not is_number or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    is_number = isinstance(learning_rate, (int, float, np.number)) and not isinstance(learning_rate, bool)
-    if not is_number or not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    sizes = positive_ints("hidden", hidden, min_length=0)
+    dropout, learning_rate = fraction("dropout", dropout, "[0, 1)"), positive_number("learning_rate", learning_rate)
     layers: list = [keras.Input(shape=(n_features,))]
     for units in sizes:
         layers.append(keras.layers.Dense(units, activation="relu"))
@@ -349,13 +333,9 @@ def build_nodule_cnn(size: int = 64, learning_rate: float = 1e-2, *, name: str =
     ...
     ValueError: size must be a positive multiple of 4 (pixels), got 30
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 4 or size % 4:
+    if positive_int("size", size) % 4:
         raise ValueError(f"size must be a positive multiple of 4 (pixels), got {size!r}")
-    valid = isinstance(learning_rate, (int, float, np.number)) and not isinstance(learning_rate, bool)
-    if not valid or not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    learning_rate, name = positive_number("learning_rate", learning_rate), text("name", name)
     inputs = keras.Input(shape=(int(size), int(size), 1))
     x = keras.layers.RandomFlip("horizontal")(inputs)
     for i, filters in enumerate((16, 16, 32)):

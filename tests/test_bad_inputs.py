@@ -1,8 +1,9 @@
 """Property-based sweep of bad inputs over the public API of ``companion``.
 
 The package promises that a wrong shape, a NaN, an invalid SMILES, an
-unknown dataset name or a bad probability raises a ``ValueError`` (or
-``TypeError``) whose message names the parameter: never a crash deep inside
+unknown dataset name or a bad probability raises a ``ValueError`` (a
+``TypeError`` where an object such as a model is required and something else
+is given) whose message names the parameter: never a crash deep inside
 NumPy or TensorFlow, never a silently wrong answer. Hypothesis generates the
 bad inputs (wrong shapes and dtypes, NaN and infinity, empty arrays, values
 out of range, unknown names); every generated call must be rejected with a
@@ -34,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from companion import data, evaluation, neuron, training
+from companion import data, evaluation, neuron, training, validation
 
 # Modest example counts keep the whole sweep well under a minute; deadline=None because
 # the first call of a TensorFlow function is slow; no example database in the repository;
@@ -52,17 +53,28 @@ sweep = settings(
 # ---------------------------------------------------------------------------
 # The check every case ends in
 
+#: Parameters that want an object (a Keras model, a random generator, a function): a wrong kind is a TypeError.
+OBJECT_PARAMETERS = {"model", "rng", "metric", "explain"}
+
 
 @pytest.fixture(scope="session")
 def reject(bad_input_counter) -> Callable[..., None]:
-    """``reject(call, parameter)``: ``call()`` must raise ValueError/TypeError naming ``parameter``."""
+    """``reject(call, parameter, error)``: ``call()`` must raise ``error`` naming ``parameter``.
 
-    def check(call: Callable[[], object], parameter: str) -> None:
+    ``error`` follows the rule of CONTRIBUTING.md ("Argument checks"): ValueError for a bad value
+    or a scalar of the wrong type, TypeError for an object of the wrong kind where an object
+    (a model, a random generator, a function, a DICOM dataset) is required. By default it is
+    TypeError for the parameters in ``OBJECT_PARAMETERS``, ValueError for all others.
+    """
+
+    def check(call: Callable[[], object], parameter: str, error: type[Exception] | None = None) -> None:
+        error = error or (TypeError if parameter in OBJECT_PARAMETERS else ValueError)
         # A warning (NumPy's ComplexWarning, say) is no substitute for an error: make it fail the case.
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             with pytest.raises((ValueError, TypeError)) as caught:
                 call()
+        assert isinstance(caught.value, error), f"{parameter}: expected {error.__name__}, got {caught.value!r}"
         message = str(caught.value)
         # Short names (x, w, b, X, y) must open the message ("x must ..."); longer ones may appear anywhere.
         pattern = rf"^{re.escape(parameter)}\b" if len(parameter) <= 2 else rf"(?<![\w]){re.escape(parameter)}(?![\w])"
@@ -343,7 +355,7 @@ def test_relative_error_rejects_bad_arrays(reject, bad):
 Y_TRUE = np.array([0, 0, 1, 1, 0, 1])
 Y_SCORE = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
 LABEL_FUNCTIONS = {
-    "check_labels": lambda y_true, y_score: evaluation.check_labels(y_true),
+    "binary_labels": lambda y_true, y_score: validation.binary_labels("y_true", y_true),
     "clinical_metrics": lambda y_true, y_score: evaluation.clinical_metrics(y_true, y_score),
     "threshold_for_target": lambda y_true, y_score: evaluation.threshold_for_target(y_true, y_score, sensitivity=0.5),
     "brier_score": lambda y_true, y_score: evaluation.brier_score(y_true, y_score),
@@ -352,7 +364,7 @@ LABEL_FUNCTIONS = {
         lambda t, s: float(np.mean(s)), y_true, y_score, n_resamples=10
     ),
 }
-SCORE_NAMES = {"brier_score": "y_prob", "calibration": "y_prob", "check_labels": None}
+SCORE_NAMES = {"brier_score": "y_prob", "calibration": "y_prob", "binary_labels": None}
 
 
 @pytest.mark.parametrize("name", LABEL_FUNCTIONS)
@@ -366,7 +378,7 @@ def test_metrics_reject_bad_labels(reject, name, y_true):
     reject(lambda: LABEL_FUNCTIONS[name](y_true, Y_SCORE), "y_true")
 
 
-@pytest.mark.parametrize("name", [name for name in LABEL_FUNCTIONS if name != "check_labels"])
+@pytest.mark.parametrize("name", [name for name in LABEL_FUNCTIONS if name != "binary_labels"])
 @sweep
 @given(
     y_score=st.one_of(
@@ -624,7 +636,8 @@ def test_load_medmnist_rejects_unknown_names(reject, imaging, name, tmp_path_fac
 @sweep
 @given(source=st.one_of(st.none(), st.integers(), st.just(b"not a file"), st.just("/nonexistent/slice.dcm")))
 def test_read_ct_slice_rejects_bad_sources(reject, imaging, source):
-    reject(lambda: imaging.read_ct_slice(source), "source")
+    # A path that is not a readable file is a bad value; anything but a path or a Dataset, the wrong kind.
+    reject(lambda: imaging.read_ct_slice(source), "source", ValueError if isinstance(source, str) else TypeError)
 
 
 @cache
@@ -762,7 +775,8 @@ def test_nearest_similarity_rejects_bad_fingerprints(reject, bad):
 @given(table=st.one_of(st.none(), WORDS, st.just({"logp": [1.0]}), st.just(pd.DataFrame({"logp": [1.0]}))))
 def test_lipinski_wants_the_descriptor_table(reject, table):
     chem = pytest.importorskip("companion.chem")
-    reject(lambda: chem.lipinski_violations(table), "table")
+    error = ValueError if isinstance(table, pd.DataFrame) else TypeError  # a table without the columns is a bad value
+    reject(lambda: chem.lipinski_violations(table), "table", error)
 
 
 # ---------------------------------------------------------------------------
@@ -950,4 +964,21 @@ CLOSED_GAPS = [
 
 @pytest.mark.parametrize(("module", "call", "parameter"), CLOSED_GAPS)
 def test_closed_gaps(reject, module, call, parameter):
+    reject(lambda: call(importlib.import_module(f"companion.{module}")), parameter)
+
+
+# The same mistake raises the same exception in every module: these once raised the other kind.
+SAME_MISTAKE_SAME_ERROR = [
+    _case("data", lambda m: m.load_pima(zeros_as_missing="yes"), "zeros_as_missing", "load_pima: text flag"),
+    _case("data", lambda m: m.load_pima(directory=3), "directory", "load_pima: number directory"),
+    _case("chem", lambda m: m.to_mol(3), "smiles", "to_mol: a number for a SMILES"),
+    _case("chem", lambda m: m.morgan_fingerprints("CCO"), "smiles", "morgan_fingerprints: one string for many"),
+    _case("evaluation", lambda m: m.bootstrap_ci("auc", Y_TRUE, Y_SCORE), "metric", "bootstrap_ci: text metric"),
+    _case("evaluation", lambda m: m.check_no_group_overlap(a=[{1}], b=[2]), "a", "group overlap: sets as groups"),
+    _case("privacy", lambda m: m.per_example_losses("model", [[1.0]], [1]), "model", "per_example_losses: text"),
+]
+
+
+@pytest.mark.parametrize(("module", "call", "parameter"), SAME_MISTAKE_SAME_ERROR)
+def test_same_mistake_same_error(reject, module, call, parameter):
     reject(lambda: call(importlib.import_module(f"companion.{module}")), parameter)

@@ -7,6 +7,7 @@ kind a TypeError) and for a message that opens with the parameter's name.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ def refused(error: type[Exception], call, *args, **kwargs) -> str:
         call("arg", *args, **kwargs)
     assert type(caught.value) is error
     message = str(caught.value)
-    assert message.startswith("arg "), message
+    assert re.match(r"arg\b", message), message  # "arg must ..." or "arg[2] must ..."
     return message
 
 
@@ -110,6 +111,9 @@ def test_positive_and_non_negative_int_differ_at_zero():
 
 def test_positive_ints_checks_length_and_each_item():
     assert v.positive_ints("sizes", (np.int64(3), 1)) == [3, 1]
+    assert v.positive_ints("hidden", (), min_length=0) == []  # no hidden layer: a logistic regression
+    assert "must be a sequence of positive integers" in refused(ValueError, v.positive_ints, "12", min_length=0)
+    assert "non-empty" in refused(ValueError, v.positive_ints, [])
     assert "2 or more" in refused(ValueError, v.positive_ints, [3], min_length=2)
     for value in ["12", 12, {12: 1}, []]:
         refused(ValueError, v.positive_ints, value)
@@ -180,9 +184,30 @@ def test_keras_model_accepts_a_model():
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     assert v.keras_model("model", model) is model
+    assert v.keras_model("model", model, built=True) is model
+    unbuilt = keras.Sequential([keras.layers.Dense(1)])
+    assert v.keras_model("model", unbuilt) is unbuilt
+    assert "must be built" in refused(ValueError, v.keras_model, unbuilt, built=True)
 
 
 def test_validation_imports_nothing_heavy():
     code = "import sys, companion.validation; print(sorted({'keras', 'tensorflow', 'pandas'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_split_fractions_are_two_or_more_in_the_open_interval_summing_to_1():
+    assert v.split_fractions("f", [0.5, 0.25, 0.25]) == [0.5, 0.25, 0.25]
+    assert "sum to 1" in refused(ValueError, v.split_fractions, (0.8, 0.3))
+    for value in [(1.0,), "0.8", (0.5, 0.5, 0.0), (0.5, float("nan")), {0.5: 1, 0.4: 2}]:
+        refused(ValueError, v.split_fractions, value)
+    with pytest.raises(ValueError, match=r"^f\[2\] must be a number in \(0, 1\), got 0.0"):
+        v.split_fractions("f", (0.5, 0.5, 0.0))
+
+
+def test_finite_values_are_a_non_empty_float64_array_of_any_shape():
+    array = v.finite_values("hu", np.zeros((2, 3), dtype=np.float32))
+    assert array.dtype == np.float64
+    assert array.shape == (2, 3)
+    for value in [[], np.zeros((0, 4)), [np.nan], [[1.0, np.inf]], ["a"], [1j]]:
+        refused(ValueError, v.finite_values, value)
