@@ -13,13 +13,16 @@ LOCK_PLATFORM := Linux-x86_64
 PLATFORM   ?= $(shell uname -s)-$(shell uname -m)
 PY_VERSION ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 EXTRAS     := tensorflow,lab,book,dev
-USE_LOCK   := $(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHON),$(PY_VERSION)))
+# LATEST=1 (make install LATEST=1, the weekly CI job): the newest releases within the ranges of
+# pyproject.toml instead of the lock, upgraded in place in the same .venv, even if it is installed.
+LATEST     ?=
+USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHON),$(PY_VERSION))))
 # The reader's edition (make notebooks) and a learner's own copy of it (make lab), which
 # make clean and rebuilds never touch.
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lock clean
+.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -40,17 +43,22 @@ help:
 	@echo "make lock      regenerate requirements.lock from pyproject.toml"
 	@echo "make clean     remove the built book and caches (keeps .venv)"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(if $(LATEST),FORCE)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 ifneq ($(USE_LOCK),)
 	$(BIN)/python -m pip install -r requirements.lock
 	$(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+else ifneq ($(LATEST),)
+	@echo "LATEST=$(LATEST): upgrading to the newest releases within the ranges of pyproject.toml"
+	$(BIN)/python -m pip install --upgrade -e ".[$(EXTRAS)]"
 else
 	@echo "$(PLATFORM), Python $(PY_VERSION): the lock is for $(LOCK_PLATFORM), Python $(LOCK_PYTHON); installing from the ranges of pyproject.toml"
 	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
 endif
 	touch $(STAMP)
+
+FORCE:
 
 install: $(STAMP)
 

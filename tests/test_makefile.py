@@ -19,9 +19,9 @@ RANGES = 'pip install -e ".[tensorflow,lab,book,dev]"'
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
 
-def install_commands(platform: str, python: str) -> str:
+def install_commands(platform: str, python: str, *switches: str, always: bool = True) -> str:
     result = subprocess.run(
-        ["make", "-n", "-B", "install", f"PLATFORM={platform}", f"PY_VERSION={python}"],
+        ["make", "-n", *(["-B"] if always else []), "install", f"PLATFORM={platform}", f"PY_VERSION={python}", *switches],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
     )
     return result.stdout
@@ -45,6 +45,23 @@ def test_lock_only_on_its_platform_and_python(platform, python, locked):
     assert (RANGES in commands) != locked
     if not locked:
         assert f"{platform}, Python {python}" in commands  # says why the lock is not used
+
+
+@pytest.mark.parametrize("platform", ["Linux-x86_64", "Darwin-arm64"])
+def test_latest_upgrades_within_the_ranges_instead_of_the_lock(platform):
+    """`make install LATEST=1` (the weekly CI job): the newest releases the ranges allow, no lock."""
+    commands = install_commands(platform, "3.11", "LATEST=1")
+    assert 'pip install --upgrade -e ".[tensorflow,lab,book,dev]"' in commands
+    assert LOCKED not in commands
+    assert "pip install --upgrade -e" not in install_commands(platform, "3.11")
+
+
+def test_latest_reinstalls_an_installed_environment(tmp_path):
+    """Without -B, make skips an up-to-date .venv; LATEST=1 must upgrade it all the same."""
+    (tmp_path / ".installed").touch()  # newer than requirements.lock and pyproject.toml
+    venv = f"VENV={tmp_path}"
+    assert "pip install" not in install_commands("Linux-x86_64", "3.11", venv, always=False)
+    assert "pip install --upgrade -e" in install_commands("Linux-x86_64", "3.11", venv, "LATEST=1", always=False)
 
 
 def test_the_lock_names_the_python_and_platform_the_makefile_expects():
