@@ -20,8 +20,9 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def install_commands(platform: str, python: str, *switches: str, always: bool = True) -> str:
+    rebuild = ["-B"] if always else []
     result = subprocess.run(
-        ["make", "-n", *(["-B"] if always else []), "install", f"PLATFORM={platform}", f"PY_VERSION={python}", *switches],
+        ["make", "-n", *rebuild, "install", f"PLATFORM={platform}", f"PY_VERSION={python}", *switches],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
     )
     return result.stdout
