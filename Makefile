@@ -39,7 +39,7 @@ help:
 	@echo "make student   write the student edition (no solutions, no outputs) to student/"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
-	@echo "make lint      ruff over the package, tests and scripts"
+	@echo "make lint      ruff, schemas of CITATION.cff and the workflows, zizmor, duplicated code"
 	@echo "make lock      regenerate requirements.lock from pyproject.toml"
 	@echo "make clean     remove the built book and caches (keeps .venv)"
 
@@ -136,8 +136,15 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/chapter_times.py
 
+# Style and errors (ruff); the citation file and the workflows against their schemas; the
+# workflows' security audit (zizmor, offline: no look-up of action versions); and no block of
+# six or more lines repeated across the package (pylint's duplicate-code check).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+	$(BIN)/pylint --persistent=n --score=n --disable=all --enable=duplicate-code --min-similarity-lines=6 companion
 
 # --build-deps-for wheel: pip-compile then resolves from the metadata that the build backend
 # writes, which keeps the platform markers of the tensorflow extra (its static reading of
