@@ -6,7 +6,7 @@ cache (``.ci/run`` gives each run its own ``COMPANION_DATA_DIR``, so cached simu
 twice too). Every number a chapter's prose quotes is glued (``myst_nb.glue``), so comparing the
 glued values of the two runs checks exactly what readers read, and executes nothing again:
 
-- nbval's run leaves them in ``$COMPANION_GLUE_RECORD`` (``book/conftest.py``; ``.ci/run`` sets
+- nbval's run leaves them in ``$COMPANION_GLUE_RECORD`` (``tests/conftest.py``; ``.ci/run`` sets
   ``reports/glue-nbval``);
 - the book build keeps them in its execution cache (:func:`companion.built_book.read_build`).
 
