@@ -22,7 +22,7 @@ USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(fil
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lock clean
+.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lint-tools lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -140,13 +140,21 @@ bench: $(STAMP)
 
 # Style and errors (ruff); the citation file and the workflows against their schemas; the
 # workflows' security audit (zizmor, offline: no look-up of action versions); and no block of
-# six or more lines repeated across the package (pylint's duplicate-code check).
-lint: $(STAMP)
+# six or more lines repeated in the package, within a file or across files, also with other
+# names (jscpd, from package-lock.json: `make lint-tools`, online, installs it).
+JSCPD := node_modules/.bin/jscpd
+lint: $(STAMP) $(JSCPD)
 	$(BIN)/ruff check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows
-	$(BIN)/pylint --persistent=n --score=n --disable=all --enable=duplicate-code --min-similarity-lines=6 companion
+	$(JSCPD) --min-lines 6 --ignore-identifiers --format python --no-colors --exit-code 1 companion
+
+lint-tools: $(JSCPD)
+
+$(JSCPD): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(JSCPD)
 
 # --build-deps-for wheel: pip-compile then resolves from the metadata that the build backend
 # writes, which keeps the platform markers of the tensorflow extra (its static reading of
