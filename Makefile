@@ -13,13 +13,16 @@ LOCK_PLATFORM := Linux-x86_64
 PLATFORM   ?= $(shell uname -s)-$(shell uname -m)
 PY_VERSION ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 EXTRAS     := tensorflow,lab,book,dev
-USE_LOCK   := $(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHON),$(PY_VERSION)))
+# LATEST=1 (make install LATEST=1, the weekly CI job): the newest releases within the ranges of
+# pyproject.toml instead of the lock, upgraded in place in the same .venv, even if it is installed.
+LATEST     ?=
+USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(filter $(LOCK_PYTHON),$(PY_VERSION))))
 # The reader's edition (make notebooks) and a learner's own copy of it (make lab), which
 # make clean and rebuilds never touch.
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lock clean
+.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lint-tools lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -31,26 +34,31 @@ help:
 	@echo "make check-edition check the reader's and the student edition (after make notebooks)"
 	@echo "make check-install install the wheel cleanly and in a simulated Colab, run two chapters there"
 	@echo "make check-browser open every built page in headless Chromium and check it"
-	@echo "make check-determinism run the key chapters twice and compare their glued numbers"
+	@echo "make check-determinism compare every chapter's glued numbers in the tests' run and the book build"
 	@echo "make lab       open your own copy of the chapters ($(LEARNER_COPY)/) in JupyterLab"
 	@echo "make student   write the student edition (no solutions, no outputs) to student/"
 	@echo "make doctor    check that this machine can run the course"
 	@echo "make bench     time every chapter cold and the whole book build"
-	@echo "make lint      ruff over the package, tests and scripts"
+	@echo "make lint      ruff, schemas of CITATION.cff and the workflows, zizmor, duplicated code"
 	@echo "make lock      regenerate requirements.lock from pyproject.toml"
 	@echo "make clean     remove the built book and caches (keeps .venv)"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(if $(LATEST),FORCE)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 ifneq ($(USE_LOCK),)
 	$(BIN)/python -m pip install -r requirements.lock
 	$(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+else ifneq ($(LATEST),)
+	@echo "LATEST=$(LATEST): upgrading to the newest releases within the ranges of pyproject.toml"
+	$(BIN)/python -m pip install --upgrade -e ".[$(EXTRAS)]"
 else
 	@echo "$(PLATFORM), Python $(PY_VERSION): the lock is for $(LOCK_PLATFORM), Python $(LOCK_PYTHON); installing from the ranges of pyproject.toml"
 	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
 endif
 	touch $(STAMP)
+
+FORCE:
 
 install: $(STAMP)
 
@@ -103,9 +111,11 @@ check-install: $(STAMP)
 check-browser: $(STAMP)
 	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py
 
-# Executes the clinical-data and imaging chapters twice each (a few minutes).
+# Executes nothing: compares the numbers every chapter glued in the tests' run (nbval, with
+# COMPANION_GLUE_RECORD=$(GLUE_RECORD), as .ci/run sets it) and in the book build.
+GLUE_RECORD ?= reports/glue-nbval
 check-determinism: $(STAMP)
-	CHECK_DETERMINISM=1 $(BIN)/python -m pytest tests/test_determinism.py
+	CHECK_DETERMINISM=1 COMPANION_GLUE_RECORD=$(GLUE_RECORD) $(BIN)/python -m pytest tests/test_determinism.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -rs
@@ -128,8 +138,23 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/chapter_times.py
 
-lint: $(STAMP)
+# Style and errors (ruff); the citation file and the workflows against their schemas; the
+# workflows' security audit (zizmor, offline: no look-up of action versions); and no block of
+# six or more lines repeated in the package, within a file or across files, also with other
+# names (jscpd, from package-lock.json: `make lint-tools`, online, installs it).
+JSCPD := node_modules/.bin/jscpd
+lint: $(STAMP) $(JSCPD)
 	$(BIN)/ruff check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+	$(JSCPD) --min-lines 6 --ignore-identifiers --format python --no-colors --exit-code 1 companion
+
+lint-tools: $(JSCPD)
+
+$(JSCPD): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(JSCPD)
 
 # --build-deps-for wheel: pip-compile then resolves from the metadata that the build backend
 # writes, which keeps the platform markers of the tensorflow extra (its static reading of

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections import Counter
@@ -138,3 +139,26 @@ def pytest_testnodedown(node, error) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     for what, count in sorted(config.stash[_TALLY].items()):
         terminalreporter.write_line(f"{what}: {count}")
+
+
+# The determinism check (tests/test_determinism.py) compares the numbers every chapter glues in
+# this run (nbval) with those of the book build. With COMPANION_GLUE_RECORD=folder (.ci/run sets
+# it for make test), each chapter that glues a value leaves folder/<docname>.json, {key: text/plain},
+# read from its cells' outputs as myst-nb reads them. pytest_runtest_protocol is the one per-test
+# hook that reaches the notebooks' cells from here (the others only see the tests in tests/).
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    folder, outputs = os.environ.get("COMPANION_GLUE_RECORD"), getattr(item, "test_outputs", None)
+    if folder and outputs:  # nbval keeps a cell's outputs in test_outputs
+        from myst_nb.ext.glue import extract_glue_data_cell
+        from nbformat import NotebookNode
+
+        cell = NotebookNode(outputs=[NotebookNode(output) for output in outputs])
+        glued = {key: output["data"].get("text/plain") for key, output in extract_glue_data_cell(cell)}
+        record = (Path(folder) / item.path.relative_to(ROOT)).with_suffix(".json")
+        if glued:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            values = json.loads(record.read_text()) if record.exists() else {}
+            record.write_text(json.dumps({**values, **glued}, indent=1, sort_keys=True))
+    return result

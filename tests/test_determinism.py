@@ -1,92 +1,80 @@
-"""Same notebook, same numbers: a chapter executed twice glues identical values.
+"""Same notebook, same numbers: two independent executions of every chapter glue identical values.
 
-Every number a chapter's prose quotes is glued (``myst_nb.glue``), so comparing
-the glued values of two complete, independent executions checks exactly what
-readers read; only measured run times (keys ending in ``seconds``,
-``minutes``, ``_time``, ...) may differ. Each run gets a fresh kernel and an empty data cache
-(``COMPANION_DATA_DIR``), so cached simulations are regenerated too.
+CI executes every chapter twice already: nbval runs it in ``make test``, and the book build
+runs it again from scratch (``make book-all``), each in a fresh kernel with its own empty data
+cache (``.ci/run`` gives each run its own ``COMPANION_DATA_DIR``, so cached simulations are made
+twice too). Every number a chapter's prose quotes is glued (``myst_nb.glue``), so comparing the
+glued values of the two runs checks exactly what readers read, and executes nothing again:
 
-Executing a chapter takes up to a minute, twice, so the test runs only when
-asked: ``CHECK_DETERMINISM=1`` (``make check-determinism``, called by
-``.ci/run``). By default it runs the clinical-data and the imaging chapters
-(those that exist); ``DETERMINISM_CHAPTERS="book/tools book/faq"`` picks
-others, ``DETERMINISM_CHAPTERS=all`` every notebook of the book.
+- nbval's run leaves them in ``$COMPANION_GLUE_RECORD`` (``tests/conftest.py``; ``.ci/run`` sets
+  ``reports/glue-nbval``);
+- the book build keeps them in its execution cache (:func:`companion.built_book.read_build`).
+
+Only measured run times and memory (keys ending in ``seconds``, ``minutes``, ``_time``, ...) may
+differ, and every value of a chapter that measures the machine itself (``MEASURES_THE_MACHINE``:
+the compute chapter's timings and energy); such a chapter must still glue the same keys.
+The check runs with ``CHECK_DETERMINISM=1`` (``make check-determinism``) after both runs:
+
+    COMPANION_GLUE_RECORD=reports/glue-nbval make test && make book-all && make check-determinism
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
+from companion.book_toc import notebooks
+from companion.built_book import read_build
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CHAPTERS = ["book/diagnosis/clinical_data", "book/diagnosis/imaging"]
+RECORD = Path(os.environ.get("COMPANION_GLUE_RECORD") or ROOT / "reports" / "glue-nbval")
 #: Glue keys of measured run times and memory ("cli_chapter_seconds"): the machine's load, not the model, sets them.
 MEASURED_ON_THE_MACHINE = re.compile(r"(seconds|minutes|_time|duration|elapsed|_mib|_memory)$")
+#: Chapters whose numbers are measurements of the machine that runs them (milliseconds per
+#: prediction, throughput, energy, and what the text concludes from them): same keys, values free.
+MEASURES_THE_MACHINE = {"book/challenges/compute"}
 
-pytestmark = pytest.mark.stage("CHECK_DETERMINISM")  # executes chapters twice: make check-determinism
-
-
-def chapters() -> list[Path]:
-    """The notebooks to execute twice: the default ones, or those named in $DETERMINISM_CHAPTERS."""
-    chosen = os.environ.get("DETERMINISM_CHAPTERS", "").split()
-    if chosen == ["all"]:  # tests/test_book.py checks that every notebook is in _toc.yml
-        chosen = sorted(str(path.relative_to(ROOT).with_suffix("")) for path in (ROOT / "book").rglob("*.ipynb"))
-    names = chosen or DEFAULT_CHAPTERS
-    return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+pytestmark = pytest.mark.stage("CHECK_DETERMINISM")  # after make test and make book-all: make check-determinism
 
 
-def execute(path: Path, data_dir: Path) -> nbformat.NotebookNode:
-    """Run ``path`` top to bottom in a fresh kernel, in its own folder, as the book build does."""
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}})
-    previous = os.environ.get("COMPANION_DATA_DIR")
-    os.environ["COMPANION_DATA_DIR"] = str(data_dir)  # the kernel inherits this process's environment
-    try:
-        client.execute()
-    finally:
-        if previous is None:
-            os.environ.pop("COMPANION_DATA_DIR", None)
-        else:
-            os.environ["COMPANION_DATA_DIR"] = previous
-    return notebook
+@pytest.fixture(scope="module")
+def built_glue() -> dict[str, dict[str, str]]:
+    """``{docname: {key: text/plain}}`` of the book build's execution."""
+    return read_build(ROOT).glue
 
 
-def glued_values(notebook: nbformat.NotebookNode) -> dict[str, dict]:
-    """``{key: mime bundle}`` of every value the notebook glues."""
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = dict(output.get("data", {}))
-    return values
+def recorded_glue(docname: str) -> dict[str, str]:
+    """``{key: text/plain}`` that nbval's run recorded for ``docname``; empty if it glued nothing."""
+    record = RECORD / f"{docname}.json"
+    return json.loads(record.read_text()) if record.exists() else {}
 
 
-def test_there_is_a_chapter_to_check():
-    assert chapters(), f"none of {os.environ.get('DETERMINISM_CHAPTERS') or DEFAULT_CHAPTERS} exists"
+def without_timings(values: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in values.items() if not MEASURED_ON_THE_MACHINE.search(key)}
 
 
-@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.stem)
-def test_chapter_glues_the_same_values_twice(path, tmp_path, tally):
-    first = glued_values(execute(path, tmp_path / "first"))
-    second = glued_values(execute(path, tmp_path / "second"))
-    timings = sorted(key for key in first if MEASURED_ON_THE_MACHINE.search(key))
-    first = {key: value for key, value in first.items() if key not in timings}
-    second = {key: value for key, value in second.items() if key not in timings}
-    assert first, f"{path.name} glues no value: nothing to compare"
-    assert first.keys() == second.keys(), f"glued keys differ: {sorted(first.keys() ^ second.keys())}"
-    differing = {
-        key: {mime: (first[key].get(mime), second[key].get(mime)) for mime in first[key] if mime != "image/png"}
-        for key in first
-        if first[key] != second[key]
-    }
-    tally["glued values compared across two executions"] += len(first)
+def test_both_runs_left_their_numbers():
+    assert any(RECORD.rglob("*.json")), (
+        f"nbval's run recorded no glued value in {RECORD}: run the tests with COMPANION_GLUE_RECORD={RECORD}"
+    )
+    assert (ROOT / "_build" / ".doctrees" / "environment.pickle").exists(), "no built book: run make book-all"
+
+
+@pytest.mark.parametrize("docname", notebooks(ROOT))
+def test_chapter_glues_the_same_values_in_both_runs(docname, built_glue, tally):
+    built, recorded = without_timings(built_glue.get(docname, {})), without_timings(recorded_glue(docname))
+    assert built.keys() == recorded.keys(), (
+        f"{docname}: glued keys differ (only in the book build: {sorted(built.keys() - recorded.keys())}, "
+        f"only in nbval's run: {sorted(recorded.keys() - built.keys())})"
+    )
+    if docname in MEASURES_THE_MACHINE:
+        return
+    differing = {key: (recorded[key], built[key]) for key in built if built[key] != recorded[key]}
+    tally["glued values compared across two executions"] += len(built)
     assert not differing, (
-        f"{path.name}: {len(differing)} of {len(first)} glued values changed between runs: {differing}"
+        f"{docname}: {len(differing)} of {len(built)} glued values differ (nbval's run, book build): {differing}"
     )

@@ -3,9 +3,11 @@
 Everywhere else (macOS, Linux on ARM, another Python) a pinned Linux wheel would be wrong or
 missing, so the Makefile installs from the ranges of pyproject.toml, with TensorFlow through the
 `tensorflow` extra. `make -n` prints the commands the Makefile would run for a given platform and
-Python without running them.
+Python without running them. `make install LATEST=1` (the weekly CI job) upgrades to the newest
+releases within those ranges instead. The last test reads `.ci/run`: every step a timed stage.
 """
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,9 +21,10 @@ RANGES = 'pip install -e ".[tensorflow,lab,book,dev]"'
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
 
-def install_commands(platform: str, python: str) -> str:
+def install_commands(platform: str, python: str, *switches: str, always: bool = True) -> str:
+    rebuild = ["-B"] if always else []
     result = subprocess.run(
-        ["make", "-n", "-B", "install", f"PLATFORM={platform}", f"PY_VERSION={python}"],
+        ["make", "-n", *rebuild, "install", f"PLATFORM={platform}", f"PY_VERSION={python}", *switches],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
     )
     return result.stdout
@@ -45,6 +48,23 @@ def test_lock_only_on_its_platform_and_python(platform, python, locked):
     assert (RANGES in commands) != locked
     if not locked:
         assert f"{platform}, Python {python}" in commands  # says why the lock is not used
+
+
+@pytest.mark.parametrize("platform", ["Linux-x86_64", "Darwin-arm64"])
+def test_latest_upgrades_within_the_ranges_instead_of_the_lock(platform):
+    """`make install LATEST=1` (the weekly CI job): the newest releases the ranges allow, no lock."""
+    commands = install_commands(platform, "3.11", "LATEST=1")
+    assert 'pip install --upgrade -e ".[tensorflow,lab,book,dev]"' in commands
+    assert LOCKED not in commands
+    assert "pip install --upgrade -e" not in install_commands(platform, "3.11")
+
+
+def test_latest_reinstalls_an_installed_environment(tmp_path):
+    """Without -B, make skips an up-to-date .venv; LATEST=1 must upgrade it all the same."""
+    (tmp_path / ".installed").touch()  # newer than requirements.lock and pyproject.toml
+    venv = f"VENV={tmp_path}"
+    assert "pip install" not in install_commands("Linux-x86_64", "3.11", venv, always=False)
+    assert "pip install --upgrade -e" in install_commands("Linux-x86_64", "3.11", venv, "LATEST=1", always=False)
 
 
 def test_the_lock_names_the_python_and_platform_the_makefile_expects():
@@ -86,3 +106,22 @@ def test_make_lab_opens_the_learners_copy_and_starts_as_root_too(tmp_path):
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
+
+
+def ci_lines() -> list[str]:
+    """The lines of .ci/run that are not comments, with continued lines joined."""
+    text = (ROOT / ".ci" / "run").read_text().replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def test_ci_times_every_stage_against_its_own_budget():
+    """A failing CI run must say which stage broke and after how long: every step is a timed stage."""
+    steps = [line for line in ci_lines() if re.search(r"\bmake \w|bash \.ci/", line)]
+    assert [step for step in steps if not step.startswith("stage ")] == []
+    stages = [re.match(r'stage "([^"]+)" (\d+) (.*)', step) for step in steps]
+    targets = {target for stage in stages for target in re.findall(r"\bmake ([\w-]+)", stage[3])}
+    assert {"install", "lint", "test", "book-all", "check-determinism", "check-install"} <= targets, targets
+    budget = int(re.search(r"^TOTAL_BUDGET=(\d+)", "\n".join(ci_lines()), re.MULTILINE)[1])
+    assert budget <= 1800  # the whole run stays under 30 minutes
+    assert sum(int(stage[2]) for stage in stages) <= budget
+    assert any(line.startswith("trap summary EXIT") for line in ci_lines())  # the table also after a failure
