@@ -41,12 +41,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from companion import quiet_tensorflow
+from companion.backend import keras
 from companion.validation import positive_int
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
 
 #: Layers whose multiply-adds :func:`count_flops` counts.
 COUNTED_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D")

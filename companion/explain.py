@@ -32,13 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from companion import quiet_logger, quiet_tensorflow
+from companion import quiet_logger
+from companion.backend import keras, tf
 from companion.validation import real_array
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
-import tensorflow as tf  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # Grad-CAM

@@ -16,12 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from companion import quiet_tensorflow
+from companion.backend import keras
 from companion.validation import positive_int
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
 
 #: Hidden-layer activations accepted by :func:`build_diagnosis_mlp`.
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "selu", "silu", "leaky_relu")

@@ -25,13 +25,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from companion import quiet_logger, quiet_tensorflow
+from companion import quiet_logger
+from companion.backend import keras, tf
 from companion.validation import check_seed, finite_array, positive_int, positive_number
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
-import tensorflow as tf  # noqa: E402
 
 
 def _non_negative(name: str, value: object) -> float:
