@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
 from companion import OKABE_ITO
-from companion.validation import check_seed, finite_array, positive_int, positive_number
+from companion.validation import finite_array, non_negative_int, positive_int, positive_number
 
 BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, BLACK = OKABE_ITO
 GREY = "#999999"
@@ -309,7 +309,7 @@ def dp_sgd_vectors(n_examples: int = 5, clip_norm: float = 1.0, noise_multiplier
     n = positive_int("n_examples", n_examples)
     clip = positive_number("clip_norm", clip_norm)
     sigma = positive_number("noise_multiplier", noise_multiplier)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    rng = np.random.default_rng(non_negative_int("seed", seed))
     angles = rng.uniform(-0.5, 1.9, size=n)  # mostly one way, as the gradients of one batch tend to be
     lengths = clip * rng.uniform(0.4, 2.4, size=n)
     gradients = lengths[:, None] * np.column_stack([np.cos(angles), np.sin(angles)])

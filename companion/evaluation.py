@@ -36,7 +36,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupShuffleSplit
 
-from companion.validation import check_seed, real_array
+from companion.validation import non_negative_int, real_array
 
 # ---------------------------------------------------------------------------
 # Input validation
@@ -370,7 +370,7 @@ def bootstrap_ci(
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 10:
         raise ValueError(f"n_resamples must be an integer of at least 10, got {n_resamples!r}")
     confidence = _check_fraction("confidence", confidence, open_interval=True)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    rng = np.random.default_rng(non_negative_int("seed", seed))
     positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     resamples = np.empty(n_resamples)
     for i in range(n_resamples):
@@ -596,7 +596,7 @@ def group_train_test_split(
     if group_array.dtype.kind == "f" and np.isnan(group_array).any():
         raise ValueError("groups must not contain NaN, got a NaN group identifier")
     test_size = _check_fraction("test_size", test_size, open_interval=True)
-    random_state = check_seed("random_state", random_state)
+    random_state = non_negative_int("random_state", random_state)
     n_groups = np.unique(group_array).size
     if n_groups < 2:
         raise ValueError(f"groups must contain at least two distinct groups, got {n_groups}")

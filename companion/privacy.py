@@ -27,7 +27,7 @@ import numpy as np
 
 from companion import quiet_logger
 from companion.backend import keras, tf
-from companion.validation import check_seed, finite_array, positive_int, positive_number
+from companion.validation import finite_array, non_negative_int, positive_int, positive_number
 
 
 def _non_negative(name: str, value: object) -> float:
@@ -236,7 +236,7 @@ def train_dp_sgd(
     batch_size = positive_int("batch_size", batch_size)
     epochs = positive_int("epochs", epochs)
     learning_rate = positive_number("learning_rate", learning_rate)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    rng = np.random.default_rng(non_negative_int("seed", seed))
     if batch_size > len(features):
         raise ValueError(f"batch_size must be at most the number of records ({len(features)}), got {batch_size}")
     if model.output_shape[-1] != 1:

@@ -28,7 +28,7 @@ import numpy as np
 
 from companion import neuron
 from companion.neuron import sigmoid
-from companion.validation import check_seed, real_array
+from companion.validation import non_negative_int, real_array
 
 #: Hidden activations: the function and its derivative of the pre-activation ``z``, from
 #: :mod:`companion.neuron`, so the chapter's neuron and network share one tested implementation.
@@ -110,7 +110,7 @@ class MLP:
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
         self.layer_sizes, self.dtype = sizes, dtype
-        rng = np.random.default_rng(check_seed("seed", seed))
+        rng = np.random.default_rng(non_negative_int("seed", seed))
         self.weights, self.biases = [], []
         for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             feeds_relu = hidden_activation == "relu" and index < len(sizes) - 2
@@ -359,7 +359,7 @@ def train(
     _positive("learning_rate", learning_rate)
     _positive("batch_size", batch_size, int)
     _positive("epochs", epochs, int)
-    check_seed("seed", seed)
+    non_negative_int("seed", seed)
     if patience is not None:
         _positive("patience", patience, int)
     _choice("loss", loss, LOSSES)

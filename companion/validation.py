@@ -1,8 +1,17 @@
-"""Checks of array arguments, shared by every module: real numbers only, and finite where it matters.
+"""The argument checks of every public function, in one place.
 
-Casting a complex array to float silently drops its imaginary part, and
-casting text or objects fails deep inside NumPy; these functions refuse both
-with a message that starts with the parameter's name.
+Each check returns the value in the form the caller computes with (a float,
+an int, a NumPy array, a Path) or raises with a message that starts with the
+parameter's name, says what was expected and shows what was given. The rule
+(CONTRIBUTING.md, "Argument checks"): a bad value, or a scalar of the wrong
+type (a float where an integer is needed, ``"yes"`` for a flag, a number where
+text is needed) raises ``ValueError``; an object of the wrong kind where an
+object is required (a Keras model, a random generator, a function) raises
+``TypeError``.
+
+Arrays: casting a complex array to float silently drops its imaginary part,
+and casting text or objects fails deep inside NumPy; :func:`real_array`
+refuses both.
 
 Examples
 --------
@@ -16,7 +25,15 @@ ValueError: x must contain only finite numbers, got 1 NaN or infinite value(s) a
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
 import numpy as np
+
+T = TypeVar("T")
 
 
 def real_array(name: str, values: object, dtype: object = None, *, what: str = "an array of numbers") -> np.ndarray:
@@ -71,6 +88,138 @@ def finite_array(name: str, values: object, dtype: object = None, *, what: str =
     return array
 
 
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
+def _is_number(value: object) -> bool:
+    """A real scalar; ``True`` and ``False`` are flags, not numbers."""
+    return isinstance(value, _NUMBERS) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+# ---------------------------------------------------------------------------
+# Scalars
+
+
+def finite_number(name: str, value: object) -> float:
+    """``value`` as a finite ``float``; booleans, text, NaN and infinity are refused.
+
+    Examples
+    --------
+    >>> finite_number("level", -600)
+    -600.0
+    >>> finite_number("level", "lung")
+    Traceback (most recent call last):
+    ...
+    ValueError: level must be a finite number, got str 'lung'
+    """
+    if not _is_number(value) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def positive_number(name: str, value: object) -> float:
+    """``value`` as a positive finite ``float``; booleans, text, NaN and infinity are refused.
+
+    Examples
+    --------
+    >>> positive_number("delta", 1e-5)
+    1e-05
+    >>> positive_number("width", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: width must be a positive finite number, got 0
+    """
+    if not _is_number(value) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def non_negative_number(name: str, value: object) -> float:
+    """``value`` as a finite ``float`` of at least 0.
+
+    Examples
+    --------
+    >>> non_negative_number("noise_multiplier", 0)
+    0.0
+    >>> non_negative_number("noise_multiplier", -0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: noise_multiplier must be a non-negative finite number, got -0.5
+    """
+    if not _is_number(value) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return float(value)
+
+
+#: The intervals :func:`fraction` knows, as written in its messages.
+INTERVALS = ("[0, 1]", "(0, 1)", "(0, 1]", "[0, 1)")
+
+
+def fraction(name: str, value: object, interval: str = "[0, 1]") -> float:
+    """``value`` as a ``float`` in the unit interval, closed or open at either end.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, which opens the error message.
+    value : object
+    interval : {"[0, 1]", "(0, 1)", "(0, 1]", "[0, 1)"}
+        Which ends are allowed: a bracket includes its end, a parenthesis
+        excludes it (a dropout rate of 1 drops everything; a sampling rate of
+        0 samples nothing).
+
+    Examples
+    --------
+    >>> fraction("prevalence", 0.1, "(0, 1)")
+    0.1
+    >>> fraction("dropout", 1, "[0, 1)")
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout must be a number in [0, 1), got 1
+    """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {list(INTERVALS)}, got {interval!r}")
+    inside = _is_number(value) and np.isfinite(value) and 0 <= value <= 1
+    if not inside or (value == 0 and interval[0] == "(") or (value == 1 and interval[-1] == ")"):
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def integer(name: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as an ``int`` within ``[minimum, maximum]``; booleans, floats and text are refused.
+
+    Examples
+    --------
+    >>> integer("n_bins", 10, minimum=2)
+    10
+    >>> integer("size", 16, minimum=32, maximum=512)
+    Traceback (most recent call last):
+    ...
+    ValueError: size must be an integer from 32 to 512, got 16
+    >>> integer("steps", 2.0, minimum=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be an integer of at least 2, got 2.0
+    """
+    too_low = minimum is not None and _is_integer(value) and value < minimum
+    too_high = maximum is not None and _is_integer(value) and value > maximum
+    if not _is_integer(value) or too_low or too_high:
+        if minimum is not None and maximum is not None:
+            expected = f"an integer from {minimum} to {maximum}"
+        elif minimum is not None:
+            expected = f"an integer of at least {minimum}"
+        elif maximum is not None:
+            expected = f"an integer of at most {maximum}"
+        else:
+            expected = "an integer"
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
 def positive_int(name: str, value: object) -> int:
     """``value`` as a positive ``int``; booleans, floats and text are refused.
 
@@ -81,35 +230,233 @@ def positive_int(name: str, value: object) -> int:
     ...
     ValueError: epochs must be a positive integer, got 8.0
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not _is_integer(value) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def positive_number(name: str, value: object) -> float:
-    """``value`` as a positive finite ``float``; booleans, text, NaN and infinity are refused.
+def non_negative_int(name: str, value: object) -> int:
+    """``value`` as an ``int`` of at least 0, such as a random seed.
 
     Examples
     --------
-    >>> positive_number("delta", 1e-5)
-    1e-05
-    """
-    numbers = (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
-def check_seed(name: str, value: object) -> int:
-    """A random seed: a non-negative ``int``.
-
-    Examples
-    --------
-    >>> check_seed("seed", -1)
+    >>> non_negative_int("seed", 0)
+    0
+    >>> non_negative_int("seed", -1)
     Traceback (most recent call last):
     ...
     ValueError: seed must be a non-negative integer, got -1
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+    if not _is_integer(value) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
+
+
+def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int]:
+    """``values`` as a list of at least ``min_length`` positive ``int`` (layer widths, batch sizes).
+
+    Examples
+    --------
+    >>> positive_ints("hidden", (12, 8))
+    [12, 8]
+    >>> positive_ints("layer_sizes", [4], min_length=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: layer_sizes must be a sequence of 2 or more positive integers, got [4]
+    >>> positive_ints("hidden", [12, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden[1] must be a positive integer, got 0
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < min_length:
+        raise ValueError(f"{name} must be a sequence of {min_length} or more positive integers, got {values!r}")
+    return [positive_int(f"{name}[{i}]", value) for i, value in enumerate(values)]
+
+
+def flag(name: str, value: object) -> bool:
+    """``value`` as a ``bool``: only ``True`` and ``False`` (and NumPy's), not 0, 1 or ``"yes"``.
+
+    Examples
+    --------
+    >>> flag("zeros_as_missing", "yes")
+    Traceback (most recent call last):
+    ...
+    ValueError: zeros_as_missing must be True or False, got str 'yes'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def one_of(name: str, value: T, allowed: Iterable[object]) -> T:
+    """``value`` itself, if it is one of ``allowed`` (names of losses, windows, datasets...).
+
+    Examples
+    --------
+    >>> one_of("strategy", "uniform", ("quantile", "uniform"))
+    'uniform'
+    >>> one_of("strategy", "equal", ("quantile", "uniform"))
+    Traceback (most recent call last):
+    ...
+    ValueError: strategy must be one of ['quantile', 'uniform'], got 'equal'
+    """
+    choices = list(allowed)
+    try:
+        known = value in choices
+    except (TypeError, ValueError):  # an array compared with a name has no single truth value
+        known = False
+    if not known:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def text(name: str, value: object) -> str:
+    """``value`` as a non-empty ``str`` (a model's name, a column).
+
+    Examples
+    --------
+    >>> text("name", "")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be a non-empty string, got ''
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def folder(name: str, value: object) -> Path:
+    """``value`` as a :class:`~pathlib.Path` (``~`` expanded); only text and path-like objects are accepted.
+
+    Examples
+    --------
+    >>> folder("cache_dir", "data").name
+    'data'
+    >>> folder("cache_dir", 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: cache_dir must be a folder path (str or pathlib.Path), got int 3
+    """
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value).expanduser()
+    raise ValueError(f"{name} must be a folder path (str or pathlib.Path), got {type(value).__name__} {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# Labels and predictions
+
+
+def vector(name: str, values: object) -> np.ndarray:
+    """``values`` as a non-empty 1-D float array without NaN.
+
+    Examples
+    --------
+    >>> vector("y_score", [[0.1, 0.9]])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_score must be a non-empty 1-D array, got shape (1, 2)
+    """
+    array = real_array(name, values, float, what="a 1-D array of numbers")
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
+    return array
+
+
+def binary_labels(name: str, values: object) -> np.ndarray:
+    """``values`` as a 1-D int array of 0s and 1s that holds both classes.
+
+    A metric such as sensitivity or the AUC is undefined with one class only,
+    so that case is refused too.
+
+    Examples
+    --------
+    >>> binary_labels("y_true", [0, 1, 1.0])
+    array([0, 1, 1])
+    >>> binary_labels("y_true", [1, 1, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true must contain both classes 0 and 1, got only class 1 (3 samples)
+    """
+    array = vector(name, values)
+    unexpected = np.setdiff1d(array, [0.0, 1.0])
+    if unexpected.size:
+        raise ValueError(f"{name} must contain only the labels 0 and 1, got also {unexpected[:5].tolist()}")
+    labels = array.astype(int)
+    if np.unique(labels).size < 2:
+        raise ValueError(
+            f"{name} must contain both classes 0 and 1, got only class {labels[0]} ({labels.size} samples)"
+        )
+    return labels
+
+
+def probabilities(name: str, values: object) -> np.ndarray:
+    """``values`` as a 1-D float array of probabilities in [0, 1].
+
+    Examples
+    --------
+    >>> probabilities("y_prob", [0.2, 1.3])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_prob must be probabilities in [0, 1], got values from 0.2 to 1.3
+    """
+    array = vector(name, values)
+    if array.min() < 0 or array.max() > 1:
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1], got values from {array.min():.3g} to {array.max():.3g}"
+        )
+    return array
+
+
+# ---------------------------------------------------------------------------
+# Objects (TypeError)
+
+
+def keras_model(name: str, value: object) -> object:
+    """``value``, if it is a Keras model; a TypeError otherwise.
+
+    Imports nothing: a Keras model can only exist once ``keras`` is imported,
+    so without ``keras`` in :data:`sys.modules` nothing is a model.
+
+    Examples
+    --------
+    >>> keras_model("model", [1, 2])
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a keras.Model, got list
+    """
+    keras = sys.modules.get("keras")
+    if keras is None or not isinstance(value, keras.Model):
+        raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
+    return value
+
+
+def generator(name: str, value: object) -> np.random.Generator:
+    """``value``, if it is a :class:`numpy.random.Generator` (``np.random.default_rng(seed)``).
+
+    Examples
+    --------
+    >>> generator("rng", 0)
+    Traceback (most recent call last):
+    ...
+    TypeError: rng must be a numpy.random.Generator, got int
+    """
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(value).__name__}")
+    return value
+
+
+def function(name: str, value: object, signature: str = "") -> Callable:
+    """``value``, if it can be called; ``signature`` shows the expected call in the message.
+
+    Examples
+    --------
+    >>> function("metric", 0.5, "metric(y_true, y_score)")
+    Traceback (most recent call last):
+    ...
+    TypeError: metric must be a callable metric(y_true, y_score), got float
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be a callable {signature or 'function'}, got {type(value).__name__}")
+    return value
