@@ -43,7 +43,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
 from companion import data  # noqa: E402
-from companion.models import build_diagnosis_mlp  # noqa: E402
+from companion.clinical import build_diagnosis_mlp  # noqa: E402
 
 
 def split(frame):

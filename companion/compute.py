@@ -24,7 +24,7 @@ companion`` does not.
 
 Examples
 --------
->>> from companion.models import build_diagnosis_mlp
+>>> from companion.clinical import build_diagnosis_mlp
 >>> model = build_diagnosis_mlp()
 >>> count_parameters(model)
 {'trainable': 221, 'non_trainable': 0, 'total': 221}

@@ -5,20 +5,11 @@ import pydicom
 import pytest
 from skimage.transform import iradon, radon
 
-from companion import imaging
-from companion.imaging import (
-    TISSUES,
-    WINDOWS,
-    acquire,
-    chest_phantom,
-    example_ct_path,
-    noise_std,
-    projection_matrices,
-    read_ct_slice,
-    simulate_chest_ct,
-    to_hounsfield,
-    window,
-)
+from companion import imaging, phantom
+from companion.ct import WINDOWS, example_ct_path, read_ct_slice, to_hounsfield, window
+from companion.data import medmnist
+from companion.imaging import acquire, noise_std, projection_matrices, simulate_chest_ct
+from companion.phantom import TISSUES, chest_phantom
 
 
 @pytest.fixture(autouse=True)
@@ -100,16 +91,16 @@ def test_phantom_nodule_is_where_the_centre_says(seed):
     distance = np.hypot(rows - centre[0], cols - centre[1])
     assert (tissue[distance <= radius - 0.75] == 7).all()  # the pixels wholly inside are nodule
     assert not (tissue[distance > radius + 0.75] == 7).any()  # and no pixel wholly outside
-    diameter_mm = 2 * radius * imaging.pixel_spacing_mm(64)
-    assert imaging.NODULE_DIAMETER_MM[0] <= diameter_mm <= imaging.NODULE_DIAMETER_MM[1]
+    diameter_mm = 2 * radius * phantom.pixel_spacing_mm(64)
+    assert phantom.NODULE_DIAMETER_MM[0] <= diameter_mm <= phantom.NODULE_DIAMETER_MM[1]
 
 
 @pytest.mark.parametrize("size", [64, 256])
 def test_nodule_diameter_matches_the_rendered_area(size):
     # Independent check of the stated size: the area of the nodule's pixels (those it covers at least
     # half of), times the area of one pixel, gives the diameter of the disc of that area.
-    spacing = imaging.pixel_spacing_mm(size)
-    assert spacing * size == pytest.approx(imaging.FIELD_OF_VIEW_MM)
+    spacing = phantom.pixel_spacing_mm(size)
+    assert spacing * size == pytest.approx(phantom.FIELD_OF_VIEW_MM)
     errors = []
     for seed in range(12):
         hu, tissue, centre, radius = chest_phantom(np.random.default_rng(seed), size=size, nodule=True)
@@ -125,7 +116,7 @@ def test_nodule_diameter_matches_the_rendered_area(size):
 def test_partial_volume_coverage_adds_up_to_the_disc_area(radius):
     # Each pixel holds the share of its area inside the nodule: the shares add up to pi r^2,
     # and the edge pixels hold fractions (partial volume), not 0 or 1.
-    cover = imaging._disc_coverage(32, 15.3, 16.6, radius)
+    cover = phantom._disc_coverage(32, 15.3, 16.6, radius)
     assert cover.sum() == pytest.approx(np.pi * radius**2, rel=0.03)
     assert ((cover > 0.05) & (cover < 0.95)).any()
     assert cover.min() >= 0
@@ -148,14 +139,14 @@ def test_simulated_slices_show_the_nodule_at_its_centre():
 
 def test_simulated_set_reports_pixel_spacing_and_diameters():
     ct = simulate_chest_ct(30, seed=4, cache=False)
-    assert ct.pixel_mm == pytest.approx(imaging.FIELD_OF_VIEW_MM / 64) == pytest.approx(2.0)
+    assert ct.pixel_mm == pytest.approx(phantom.FIELD_OF_VIEW_MM / 64) == pytest.approx(2.0)
     positive = ct.labels == 1
     np.testing.assert_allclose(ct.diameter_mm[positive], 2 * ct.radii[positive] * ct.pixel_mm)
     assert np.isnan(ct.diameter_mm[~positive]).all()
-    low, high = imaging.NODULE_DIAMETER_MM
+    low, high = phantom.NODULE_DIAMETER_MM
     assert ((ct.diameter_mm[positive] >= low) & (ct.diameter_mm[positive] <= high)).all()
     assert (ct.bands[~positive] == "").all()
-    assert set(ct.bands[positive]) <= set(imaging.NODULE_BANDS_MM)
+    assert set(ct.bands[positive]) <= set(phantom.NODULE_BANDS_MM)
     # A finer grid over the same field of view: smaller pixels, the same sizes in mm.
     fine = simulate_chest_ct(4, size=128, seed=4, cache=False)
     assert fine.pixel_mm == pytest.approx(1.0)
@@ -164,14 +155,14 @@ def test_simulated_set_reports_pixel_spacing_and_diameters():
 
 
 def test_size_bands_follow_the_lung_rads_thresholds():
-    bands = imaging.size_band([4.0, 5.99, 6.0, 7.99, 8.0, 14.99, 15.0, 30.0, np.nan])
+    bands = phantom.size_band([4.0, 5.99, 6.0, 7.99, 8.0, 14.99, 15.0, 30.0, np.nan])
     assert bands.tolist() == ["under 6 mm"] * 2 + ["6 to 8 mm"] * 2 + ["8 to 15 mm"] * 2 + ["15 mm and over"] * 2 + [""]
 
 
 @pytest.mark.parametrize("bad", [[-1.0], [0.0], [np.inf], ["big"], [1j]])
 def test_size_band_bad_inputs(bad):
     with pytest.raises(ValueError, match="diameter_mm"):
-        imaging.size_band(bad)
+        phantom.size_band(bad)
 
 
 def test_cached_set_keeps_pixel_spacing(tmp_path):
@@ -269,7 +260,7 @@ def test_medmnist_loader_reads_a_cached_file(tmp_path):
     folder.mkdir()
     arrays = write_fake_medmnist(folder / "pneumoniamnist.npz")
     digest = "md5:" + pooch.file_hash(str(folder / "pneumoniamnist.npz"), alg="md5")
-    data = imaging.load_medmnist("pneumoniamnist", cache_dir=folder, download=False, known_hash=digest)
+    data = medmnist.load_medmnist("pneumoniamnist", cache_dir=folder, download=False, known_hash=digest)
     assert set(data) == {"train", "val", "test"}
     images, labels = data["test"]
     np.testing.assert_array_equal(images, arrays["test_images"])
@@ -279,21 +270,21 @@ def test_medmnist_loader_reads_a_cached_file(tmp_path):
 def test_medmnist_loader_refuses_a_changed_file(tmp_path):
     write_fake_medmnist(tmp_path / "pneumoniamnist.npz")
     with pytest.raises(ValueError, match="md5"):
-        imaging.load_medmnist("pneumoniamnist", cache_dir=tmp_path, download=False)
+        medmnist.load_medmnist("pneumoniamnist", cache_dir=tmp_path, download=False)
 
 
 def test_medmnist_loader_without_file_and_download_false(tmp_path):
     with pytest.raises(ValueError, match="download=False"):
-        imaging.load_medmnist("pneumoniamnist", cache_dir=tmp_path, download=False)
+        medmnist.load_medmnist("pneumoniamnist", cache_dir=tmp_path, download=False)
 
 
 def test_medmnist_unknown_name():
     with pytest.raises(ValueError, match="name must be one of"):
-        imaging.load_medmnist("cheesemnist", download=False)
+        medmnist.load_medmnist("cheesemnist", download=False)
 
 
 def test_medmnist_pins_real_hashes():
-    for entry in imaging.MEDMNIST.values():
+    for entry in medmnist.MEDMNIST.values():
         assert entry["url"].startswith("https://zenodo.org/records/10519652/files/")
         algorithm, digest = entry["known_hash"].split(":")
         assert algorithm == "md5"

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-
-from companion.models import MISSING_LABEL, build_multitask_mlp, masked_binary_crossentropy  # noqa: E402
+from companion.backend import keras, tf
+from companion.toxicity import MISSING_LABEL, build_multitask_mlp, masked_binary_crossentropy
 
 RNG = np.random.default_rng(0)
 LABELS = RNG.integers(0, 2, size=(16, 5)).astype("float32")

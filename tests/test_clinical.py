@@ -1,14 +1,10 @@
-"""companion.models: the source text's architecture, a working compiled model, bad arguments."""
-
-import subprocess
-import sys
+"""companion.clinical: the source text's architecture, a working compiled model, bad arguments."""
 
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from companion.models import build_diagnosis_mlp  # noqa: E402
+from companion.backend import keras
+from companion.clinical import build_diagnosis_mlp
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +48,15 @@ def test_options_change_the_architecture():
     [
         ({"n_features": 0}, "n_features must be a positive integer, got 0"),
         ({"n_features": 8.0}, "n_features must be a positive integer, got 8.0"),
-        ({"hidden": 12}, r"hidden must be a sequence of positive integers such as \(12, 8\), got 12"),
+        ({"hidden": 12}, "hidden must be a sequence of 0 or more positive integers, got 12"),
         ({"hidden": "12"}, "hidden must be a sequence"),
         ({"hidden": (12, -8)}, r"hidden\[1\] must be a positive integer, got -8"),
         ({"activation": "relux"}, r"activation must be one of \['relu', .*\], got 'relux'"),
-        ({"learning_rate": 0}, "learning_rate must be a positive number or None, got 0"),
-        ({"learning_rate": float("nan")}, "learning_rate must be a positive number or None, got nan"),
+        ({"learning_rate": 0}, "learning_rate must be a positive finite number, got 0"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a positive finite number, got nan"),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_diagnosis_mlp(**kwargs)
 
-
-def test_importing_companion_does_not_import_models_or_tensorflow():
-    code = "import companion, sys; print('companion.models' in sys.modules, 'tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False False"
