@@ -11,7 +11,7 @@ Examples
 --------
 >>> ct = simulate_chest_ct(2, seed=0, cache=False)
 >>> ct.images.shape, ct.labels.tolist()
-((2, 64, 64), [1, 0])
+((2, 64, 64), [0, 1])
 """
 
 from __future__ import annotations
