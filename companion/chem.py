@@ -29,7 +29,7 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 from rdkit.Chem.MolStandardize import rdMolStandardize
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from companion.validation import positive_int
+from companion.validation import positive_int, split_fractions, text
 
 #: The descriptors of :func:`descriptors`: column name -> RDKit function of a molecule.
 #: Donors and acceptors are counted as Lipinski did (N-H and O-H bonds; N and O atoms).
@@ -60,11 +60,9 @@ def to_mol(smiles: str) -> Chem.Mol:
 
     Raises
     ------
-    TypeError
-        If ``smiles`` is not a string.
     ValueError
-        If it is empty or not a valid molecule (RDKit's own parse message
-        is silenced: this one names the input).
+        If ``smiles`` is not a string, is empty or is not a valid molecule
+        (RDKit's own parse message is silenced: this one names the input).
 
     Examples
     --------
@@ -75,9 +73,7 @@ def to_mol(smiles: str) -> Chem.Mol:
     ...
     ValueError: smiles 'C1CC' is not a valid SMILES: RDKit cannot parse it into a molecule
     """
-    if not isinstance(smiles, str):
-        raise TypeError(f"smiles must be a string, got {type(smiles).__name__} {smiles!r}")
-    if not smiles.strip():
+    if not text("smiles", smiles).strip():
         raise ValueError(f"smiles is empty ({smiles!r}): expected a molecule such as 'CCO'")
     with rdBase.BlockLogs():  # RDKit would also print its parse error to stderr
         mol = Chem.MolFromSmiles(smiles)
@@ -89,15 +85,15 @@ def to_mol(smiles: str) -> Chem.Mol:
 def _mols(smiles: Iterable[str]) -> list[Chem.Mol]:
     """Parse a sequence of SMILES; the error names the position of a bad one."""
     if isinstance(smiles, (str, bytes)):
-        raise TypeError(f"smiles must be a sequence of SMILES strings, got one string {smiles!r}: wrap it in a list")
+        raise ValueError(f"smiles must be a sequence of SMILES strings, got one string {smiles!r}: wrap it in a list")
     if not isinstance(smiles, Iterable):
-        raise TypeError(f"smiles must be a sequence of SMILES strings, got {type(smiles).__name__}")
+        raise ValueError(f"smiles must be a sequence of SMILES strings, got {type(smiles).__name__}")
     mols = []
     for position, item in enumerate(smiles):
         try:
             mols.append(to_mol(item))
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"at position {position}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"at position {position}: {error}") from None
     if not mols:
         raise ValueError("smiles must hold at least one SMILES string, got an empty sequence")
     return mols
@@ -240,19 +236,6 @@ def murcko_scaffold(smiles: str) -> str:
     return MurckoScaffold.MurckoScaffoldSmiles(mol=to_mol(smiles))
 
 
-def _fractions(fractions: object) -> list[float]:
-    if isinstance(fractions, (str, bytes)) or not isinstance(fractions, Sequence) or len(fractions) < 2:
-        raise ValueError(f"fractions must be a sequence of two or more numbers such as (0.8, 0.2), got {fractions!r}")
-    values = []
-    for fraction in fractions:
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.number)) or not 0 < fraction < 1:
-            raise ValueError(f"fractions must each be a number between 0 and 1, got {fractions!r}")
-        values.append(float(fraction))
-    if abs(sum(values) - 1) > 1e-9:
-        raise ValueError(f"fractions must sum to 1, got {fractions!r} (sum {sum(values):g})")
-    return values
-
-
 def scaffold_split(smiles: Sequence[str], fractions: Sequence[float] = (0.8, 0.2)) -> tuple[np.ndarray, ...]:
     """Split molecules so that no Bemis-Murcko scaffold is in two parts.
 
@@ -282,7 +265,7 @@ def scaffold_split(smiles: Sequence[str], fractions: Sequence[float] = (0.8, 0.2
     >>> [part.tolist() for part in scaffold_split(smiles, (0.6, 0.4))]  # benzenes stay together
     [[0, 1, 2], [3, 4]]
     """
-    sizes = _fractions(fractions)
+    sizes = split_fractions("fractions", fractions)
     groups: dict[str, list[int]] = defaultdict(list)
     for index, mol in enumerate(_mols(smiles)):
         groups[MurckoScaffold.MurckoScaffoldSmiles(mol=mol)].append(index)

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from companion.backend import keras
-from companion.validation import positive_int
+from companion.validation import keras_model, non_negative_int, positive_int, positive_ints
 
 #: Layers whose multiply-adds :func:`count_flops` counts.
 COUNTED_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D")
@@ -62,14 +62,6 @@ FREE_LAYERS = (
 
 #: Training FLOPs per example are about this multiple of inference FLOPs (forward + backward).
 TRAINING_FLOPS_FACTOR = 3
-
-
-def _check_model(model: object) -> keras.Model:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model, got {type(model).__name__}")
-    if not model.built:
-        raise ValueError(f"model {model.name!r} must be built: give it a keras.Input or call it once on data")
-    return model
 
 
 def count_parameters(model: keras.Model) -> dict[str, int]:
@@ -99,7 +91,7 @@ def count_parameters(model: keras.Model) -> dict[str, int]:
     >>> count_parameters(model)  # 3*2+2 weights, gamma and beta trainable, moving mean and variance not
     {'trainable': 12, 'non_trainable': 4, 'total': 16}
     """
-    model = _check_model(model)
+    model = keras_model("model", model, built=True)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     non_trainable = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     return {"trainable": trainable, "non_trainable": non_trainable, "total": trainable + non_trainable}
@@ -165,7 +157,7 @@ def layer_costs(model: keras.Model) -> pd.DataFrame:
     >>> costs.loc["conv", "output_shape"], int(costs.loc["conv", "flops"])  # 2*(3*3*1*4)*(6*6) + 6*6*4 biases
     ((6, 6, 4), 2736)
     """
-    model = _check_model(model)
+    model = keras_model("model", model, built=True)
     rows = {}
     for layer in _leaf_layers(model):
         rows[layer.name] = {
@@ -205,7 +197,7 @@ def model_size_bytes(model: keras.Model) -> int:
     >>> model_size_bytes(model)  # 15 float32 values
     60
     """
-    model = _check_model(model)
+    model = keras_model("model", model, built=True)
     return int(sum(np.prod(w.shape) * np.dtype(w.dtype).itemsize for w in model.weights))
 
 
@@ -259,13 +251,10 @@ def measure_latency(
     >>> list(table.index), bool((table["seconds_per_batch"] > 0).all())
     ([1, 64], True)
     """
-    model = _check_model(model)
-    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
-        raise ValueError(f"batch_sizes must be a non-empty sequence of positive integers, got {batch_sizes!r}")
-    sizes = [positive_int(f"batch_sizes[{i}]", size) for i, size in enumerate(batch_sizes)]
+    model = keras_model("model", model, built=True)
+    sizes = positive_ints("batch_sizes", batch_sizes)
     repeats = positive_int("repeats", repeats)
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
-        raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
+    warmup = non_negative_int("warmup", warmup)
     rng = np.random.default_rng(seed)
     rows = {}
     for size in sizes:
@@ -322,7 +311,7 @@ def time_epoch(model: keras.Model, x: object, y: object, *, batch_size: int = 32
     >>> time_epoch(model, x, y, batch_size=64) > 0
     True
     """
-    model = _check_model(model)
+    model = keras_model("model", model, built=True)
     if not model.compiled:
         raise ValueError(f"model {model.name!r} must be compiled (model.compile(...)) before it is trained")
     batch_size = positive_int("batch_size", batch_size)
@@ -374,7 +363,7 @@ def quantize_int8(model: keras.Model) -> keras.Model:
     >>> [w.dtype for w in model.layers[0].weights], quantized.layers[0].kernel.dtype
     (['float32', 'float32'], 'int8')
     """
-    model = _check_model(model)
+    model = keras_model("model", model, built=True)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     with warnings.catch_warnings():

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from companion.validation import finite_array
+from companion.validation import finite_array, fraction, one_of
 
 Activation = Callable[[ArrayLike], np.ndarray]
 
@@ -34,13 +34,6 @@ DEFAULT_ALPHA = 0.01
 # error under np.errstate(all="raise")). exp(-700) is about 1e-304, so past 700 we
 # write the exact limit 0 instead of computing it: an error below 1e-304.
 _MAX_EXP_ARGUMENT = 700.0
-
-
-def _check_alpha(alpha: float) -> float:
-    """The leaky-ReLU slope, checked: a number in [0, 1)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 <= alpha < 1:
-        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}")
-    return float(alpha)
 
 
 def _exp_minus_abs(x: np.ndarray) -> np.ndarray:
@@ -149,7 +142,7 @@ def leaky_relu(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndarray:
     [-0.2, 3.0]
     """
     x = finite_array("x", x, what="numbers")
-    return np.where(x > 0, x, _check_alpha(alpha) * x)
+    return np.where(x > 0, x, fraction("alpha", alpha, "[0, 1)") * x)
 
 
 def leaky_relu_derivative(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndarray:
@@ -161,7 +154,7 @@ def leaky_relu_derivative(x: ArrayLike, alpha: float = DEFAULT_ALPHA) -> np.ndar
     [0.1, 1.0]
     """
     x = finite_array("x", x, what="numbers")
-    return np.where(x > 0, 1.0, _check_alpha(alpha))
+    return np.where(x > 0, 1.0, fraction("alpha", alpha, "[0, 1)"))
 
 
 def linear(x: ArrayLike) -> np.ndarray:
@@ -226,9 +219,7 @@ def activation(name: str) -> tuple[Activation, Activation]:
 
 def _lookup(name: str) -> tuple[Activation, Activation]:
     """Registry look-up shared by :func:`activation` and :func:`neuron` (whose parameter hides the former)."""
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[one_of("activation", name, sorted(ACTIVATIONS))]
 
 
 def _check_neuron_inputs(x: ArrayLike, w: ArrayLike, b: float) -> tuple[np.ndarray, np.ndarray, float]:

@@ -27,15 +27,16 @@ import numpy as np
 
 from companion import quiet_logger
 from companion.backend import keras, tf
-from companion.validation import finite_array, non_negative_int, positive_int, positive_number
-
-
-def _non_negative(name: str, value: object) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return float(value)
+from companion.validation import (
+    finite_array,
+    fraction,
+    keras_model,
+    non_negative_int,
+    non_negative_number,
+    one_of,
+    positive_int,
+    positive_number,
+)
 
 
 def _xy(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +64,7 @@ def per_example_losses(model: keras.Model, X: object, y: object) -> np.ndarray:
     >>> per_example_losses(model, [[1.0], [2.0]], [0, 1]).round(4).tolist()  # log 2
     [0.6931, 0.6931]
     """
+    keras_model("model", model)
     features, labels = _xy(X, y)
     probabilities = keras.ops.convert_to_numpy(model(features, training=False)).reshape(-1)
     losses = keras.losses.binary_crossentropy(labels[:, None], probabilities[:, None])
@@ -132,6 +134,7 @@ def per_example_gradients(model: keras.Model, x: object, y: object) -> tf.Tensor
     >>> per_example_gradients(model, [[1.0, 2.0]], [1.0]).numpy().tolist()  # (p - y) * (x, 1) with p = 0.5
     [[-0.5, -1.0, -0.5]]
     """
+    keras_model("model", model)
     variables = model.trainable_variables
 
     def one(example):
@@ -230,8 +233,9 @@ def train_dp_sgd(
     >>> train_dp_sgd(model, X, y, noise_multiplier=1.0, batch_size=16, epochs=2)
     8
     """
+    keras_model("model", model)
     features, labels = _xy(X, y)
-    noise_multiplier = _non_negative("noise_multiplier", noise_multiplier)
+    noise_multiplier = non_negative_number("noise_multiplier", noise_multiplier)
     l2_norm_clip = positive_number("l2_norm_clip", l2_norm_clip)
     batch_size = positive_int("batch_size", batch_size)
     epochs = positive_int("epochs", epochs)
@@ -284,16 +288,11 @@ def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: f
     from dp_accounting import pld, rdp
 
     noise_multiplier = positive_number("noise_multiplier", noise_multiplier)
-    sample_rate = positive_number("sample_rate", sample_rate)
-    if sample_rate > 1:
-        raise ValueError(f"sample_rate must be in (0, 1], got {sample_rate!r}")
+    sample_rate = fraction("sample_rate", sample_rate, "(0, 1]")
     steps = positive_int("steps", steps)
-    delta = positive_number("delta", delta)
-    if delta >= 1:
-        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    delta = fraction("delta", delta, "(0, 1)")
     accountants = {"rdp": rdp.RdpAccountant, "pld": pld.PLDAccountant}
-    if not isinstance(accountant, str) or accountant not in accountants:
-        raise ValueError(f"accountant must be one of {sorted(accountants)}, got {accountant!r}")
+    accountant = one_of("accountant", accountant, sorted(accountants))
     event = dp_accounting.SelfComposedDpEvent(
         dp_accounting.PoissonSampledDpEvent(sample_rate, dp_accounting.GaussianDpEvent(noise_multiplier)), steps
     )
@@ -369,6 +368,7 @@ def federated_averaging(
     >>> [w.shape for w in weights]
     [(2, 1), (1,)]
     """
+    keras_model("model", model)
     if isinstance(clients, (str, bytes)) or not isinstance(clients, Sequence) or len(clients) == 0:
         raise ValueError(f"clients must be a non-empty sequence of (X, y) pairs, got {type(clients).__name__}")
     data = []
@@ -407,6 +407,7 @@ def train_centrally(model: keras.Model, X: object, y: object, *, epochs: int, ba
     >>> bool(model(np.ones((1, 2))).numpy()[0, 0] > 0.5)
     True
     """
+    keras_model("model", model)
     features, labels = _xy(X, y)
     train = _sgd_epochs(model, positive_number("learning_rate", learning_rate), positive_int("batch_size", batch_size))
     with quiet_logger("tensorflow"):  # a new model is traced once: expected, not worth a warning

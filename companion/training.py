@@ -28,7 +28,14 @@ import numpy as np
 
 from companion import neuron
 from companion.neuron import sigmoid
-from companion.validation import non_negative_int, real_array
+from companion.validation import (
+    finite_array,
+    non_negative_int,
+    one_of,
+    positive_int,
+    positive_ints,
+    positive_number,
+)
 
 #: Hidden activations: the function and its derivative of the pre-activation ``z``, from
 #: :mod:`companion.neuron`, so the chapter's neuron and network share one tested implementation.
@@ -43,28 +50,13 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.9, 0.999, 1e-7
 
 
-def _choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
-    return value
-
-
-def _positive(name: str, value: object, kind: type = float) -> None:
-    valid = isinstance(value, (int, np.integer) if kind is int else (int, float, np.number))
-    if isinstance(value, bool) or not valid or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive {kind.__name__}, got {value!r}")
-
-
 def _as_finite_2d(name: str, values: object, n_columns: int, dtype: type) -> np.ndarray:
     """Return ``values`` as a finite array of shape (n, n_columns); a 1-D array is one column."""
-    array = real_array(name, values, dtype)
+    array = finite_array(name, values, dtype)
     if array.ndim == 1 and n_columns == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[1] != n_columns or array.shape[0] == 0:
         raise ValueError(f"{name} must have shape (n_samples, {n_columns}), got shape {np.shape(values)}")
-    if not np.isfinite(array).all():
-        bad = int(np.size(array) - np.isfinite(array).sum())
-        raise ValueError(f"{name} must contain only finite numbers, got {bad} NaN or inf values")
     return array
 
 
@@ -101,12 +93,9 @@ class MLP:
         seed: int = 0,
         dtype: type = np.float64,
     ) -> None:
-        sizes = list(layer_sizes) if isinstance(layer_sizes, Sequence) else []
-        integers = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes)
-        if len(sizes) < 2 or not integers or min(sizes) < 1:
-            raise ValueError(f"layer_sizes must be 2 or more positive integers, got {layer_sizes!r}")
-        self.hidden_activation = _choice("hidden_activation", hidden_activation, list(ACTIVATIONS))
-        self.output = _choice("output", output, OUTPUTS)
+        sizes = positive_ints("layer_sizes", layer_sizes, min_length=2)
+        self.hidden_activation = one_of("hidden_activation", hidden_activation, ACTIVATIONS)
+        self.output = one_of("output", output, OUTPUTS)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
         self.layer_sizes, self.dtype = sizes, dtype
@@ -174,9 +163,7 @@ class MLP:
         given = [(np.shape(W), np.shape(b)) for W, b in pairs]
         if given != expected:
             raise ValueError(f"params must have the shapes {expected}, got {given}")
-        arrays = [real_array("params", array, self.dtype) for array in _flat(pairs)]
-        if not all(np.isfinite(array).all() for array in arrays):
-            raise ValueError("params must contain only finite numbers, got NaN or infinite values")
+        arrays = [finite_array("params", array, self.dtype) for array in _flat(pairs)]
         self.weights, self.biases = arrays[::2], arrays[1::2]
         self._cache = None
 
@@ -200,7 +187,7 @@ def _targets(name: str, y: object, n_rows: int, model: MLP, loss: str) -> np.nda
 
 def _loss_and_delta(model: MLP, y: object, loss: str) -> tuple[float, np.ndarray]:
     """Loss at the cached forward pass and its gradient with respect to the output sums."""
-    _choice("loss", loss, LOSSES)
+    one_of("loss", loss, LOSSES)
     if model._cache is None:
         raise RuntimeError("call forward(X) before backward(y)")
     z = model._cache[1][-1]
@@ -224,7 +211,7 @@ def numerical_gradients(
     Slow (two forward passes per parameter) and only as accurate as ``eps``
     allows, which is why it checks backpropagation rather than replacing it.
     """
-    _positive("eps", eps)
+    positive_number("eps", eps)
     grads = []
     for array in model.arrays():
         grad = np.zeros_like(array)
@@ -242,10 +229,7 @@ def numerical_gradients(
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """``|a - b| / (|a| + |b|)`` in the Euclidean norm; 0 when both are 0."""
-    a, b = real_array("a", a, float), real_array("b", b, float)
-    for name, array in (("a", a), ("b", b)):
-        if not np.isfinite(array).all():
-            raise ValueError(f"{name} must contain only finite numbers, got NaN or infinite values")
+    a, b = finite_array("a", a, float), finite_array("b", b, float)
     if a.shape != b.shape:
         raise ValueError(f"b must have the shape of a, {a.shape}, got {b.shape}")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
@@ -355,14 +339,14 @@ def train(
     >>> len(history.train_loss), history.train_loss[-1] < history.train_loss[0] / 2
     (21, True)
     """
-    _choice("optimizer", optimizer, OPTIMIZERS)
-    _positive("learning_rate", learning_rate)
-    _positive("batch_size", batch_size, int)
-    _positive("epochs", epochs, int)
+    one_of("optimizer", optimizer, OPTIMIZERS)
+    positive_number("learning_rate", learning_rate)
+    positive_int("batch_size", batch_size)
+    positive_int("epochs", epochs)
     non_negative_int("seed", seed)
     if patience is not None:
-        _positive("patience", patience, int)
-    _choice("loss", loss, LOSSES)
+        positive_int("patience", patience)
+    one_of("loss", loss, LOSSES)
     X = _as_finite_2d("X", X, model.layer_sizes[0], model.dtype)
     y = _targets("y", y, len(X), model, loss)
     if (X_val is None) != (y_val is None) or (patience is not None and X_val is None):

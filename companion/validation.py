@@ -25,7 +25,9 @@ ValueError: x must contain only finite numbers, got 1 NaN or infinite value(s) a
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -92,12 +94,33 @@ _NUMBERS = (int, float, np.integer, np.floating)
 
 
 def _is_number(value: object) -> bool:
-    """A real scalar; ``True`` and ``False`` are flags, not numbers."""
-    return isinstance(value, _NUMBERS) and not isinstance(value, (bool, np.bool_))
+    """A finite real scalar; ``True`` and ``False`` are flags, not numbers."""
+    if not isinstance(value, _NUMBERS) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _is_integer(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _checked(name: str, value: T, kind: Callable[[object], bool], inside: Callable, expected: str) -> T:
+    """``value`` if it is of the ``kind`` and ``inside`` holds; else a ValueError saying what was ``expected``."""
+    if not kind(value) or not inside(value):
+        shown = (
+            repr(value)
+            if isinstance(value, _NUMBERS) and not isinstance(value, bool)
+            else f"{type(value).__name__} {value!r}"
+        )
+        raise ValueError(f"{name} must be {expected}, got {shown}")
+    return value
+
+
+def _anything(value: object) -> bool:
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -116,13 +139,11 @@ def finite_number(name: str, value: object) -> float:
     ...
     ValueError: level must be a finite number, got str 'lung'
     """
-    if not _is_number(value) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {type(value).__name__} {value!r}")
-    return float(value)
+    return float(_checked(name, value, _is_number, _anything, "a finite number"))
 
 
 def positive_number(name: str, value: object) -> float:
-    """``value`` as a positive finite ``float``; booleans, text, NaN and infinity are refused.
+    """``value`` as a positive finite ``float``.
 
     Examples
     --------
@@ -133,9 +154,7 @@ def positive_number(name: str, value: object) -> float:
     ...
     ValueError: width must be a positive finite number, got 0
     """
-    if not _is_number(value) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return float(_checked(name, value, _is_number, lambda x: x > 0, "a positive finite number"))
 
 
 def non_negative_number(name: str, value: object) -> float:
@@ -150,27 +169,47 @@ def non_negative_number(name: str, value: object) -> float:
     ...
     ValueError: noise_multiplier must be a non-negative finite number, got -0.5
     """
-    if not _is_number(value) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return float(value)
+    return float(_checked(name, value, _is_number, lambda x: x >= 0, "a non-negative finite number"))
 
 
-#: The intervals :func:`fraction` knows, as written in its messages.
-INTERVALS = ("[0, 1]", "(0, 1)", "(0, 1]", "[0, 1)")
+_INTERVAL = re.compile(r"^([\[(])([^,]+), ([^,]+)([\])])$")
 
 
-def fraction(name: str, value: object, interval: str = "[0, 1]") -> float:
-    """``value`` as a ``float`` in the unit interval, closed or open at either end.
+def number_in(name: str, value: object, interval: str) -> float:
+    """``value`` as a ``float`` in ``interval``, written as in mathematics.
 
     Parameters
     ----------
     name : str
         The parameter's name, which opens the error message.
     value : object
-    interval : {"[0, 1]", "(0, 1)", "(0, 1]", "[0, 1)"}
-        Which ends are allowed: a bracket includes its end, a parenthesis
+    interval : str
+        Such as ``"(0, 100]"``: a bracket includes its end, a parenthesis
         excludes it (a dropout rate of 1 drops everything; a sampling rate of
         0 samples nothing).
+
+    Examples
+    --------
+    >>> number_in("dose", 100, "(0, 100]")
+    100.0
+    >>> number_in("dose", 0, "(0, 100]")
+    Traceback (most recent call last):
+    ...
+    ValueError: dose must be a number in (0, 100], got 0
+    """
+    match = _INTERVAL.match(interval)
+    if match is None:
+        raise ValueError(f"interval must be written like '[0, 1)', got {interval!r}")
+    opening, low, high, closing = match.group(1), float(match.group(2)), float(match.group(3)), match.group(4)
+
+    def inside(x: float) -> bool:
+        return (low <= x if opening == "[" else low < x) and (x <= high if closing == "]" else x < high)
+
+    return float(_checked(name, value, _is_number, inside, f"a number in {interval}"))
+
+
+def fraction(name: str, value: object, interval: str = "[0, 1]") -> float:
+    """``value`` as a ``float`` in the unit interval, closed (the default) or open at either end.
 
     Examples
     --------
@@ -181,12 +220,7 @@ def fraction(name: str, value: object, interval: str = "[0, 1]") -> float:
     ...
     ValueError: dropout must be a number in [0, 1), got 1
     """
-    if interval not in INTERVALS:
-        raise ValueError(f"interval must be one of {list(INTERVALS)}, got {interval!r}")
-    inside = _is_number(value) and np.isfinite(value) and 0 <= value <= 1
-    if not inside or (value == 0 and interval[0] == "(") or (value == 1 and interval[-1] == ")"):
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return float(value)
+    return number_in(name, value, one_of("interval", interval, ("[0, 1]", "(0, 1)", "(0, 1]", "[0, 1)")))
 
 
 def integer(name: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -205,19 +239,15 @@ def integer(name: str, value: object, *, minimum: int | None = None, maximum: in
     ...
     ValueError: steps must be an integer of at least 2, got 2.0
     """
-    too_low = minimum is not None and _is_integer(value) and value < minimum
-    too_high = maximum is not None and _is_integer(value) and value > maximum
-    if not _is_integer(value) or too_low or too_high:
-        if minimum is not None and maximum is not None:
-            expected = f"an integer from {minimum} to {maximum}"
-        elif minimum is not None:
-            expected = f"an integer of at least {minimum}"
-        elif maximum is not None:
-            expected = f"an integer of at most {maximum}"
-        else:
-            expected = "an integer"
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
+    low = -np.inf if minimum is None else minimum
+    high = np.inf if maximum is None else maximum
+    expected = {
+        (True, True): "an integer",
+        (False, True): f"an integer of at least {minimum}",
+        (True, False): f"an integer of at most {maximum}",
+        (False, False): f"an integer from {minimum} to {maximum}",
+    }[minimum is None, maximum is None]
+    return int(_checked(name, value, _is_integer, lambda n: low <= n <= high, expected))
 
 
 def positive_int(name: str, value: object) -> int:
@@ -230,9 +260,7 @@ def positive_int(name: str, value: object) -> int:
     ...
     ValueError: epochs must be a positive integer, got 8.0
     """
-    if not _is_integer(value) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return int(_checked(name, value, _is_integer, lambda n: n >= 1, "a positive integer"))
 
 
 def non_negative_int(name: str, value: object) -> int:
@@ -247,9 +275,7 @@ def non_negative_int(name: str, value: object) -> int:
     ...
     ValueError: seed must be a non-negative integer, got -1
     """
-    if not _is_integer(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
+    return int(_checked(name, value, _is_integer, lambda n: n >= 0, "a non-negative integer"))
 
 
 def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int]:
@@ -269,8 +295,29 @@ def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int
     ValueError: hidden[1] must be a positive integer, got 0
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < min_length:
-        raise ValueError(f"{name} must be a sequence of {min_length} or more positive integers, got {values!r}")
+        length = "a non-empty sequence of" if min_length <= 1 else f"a sequence of {min_length} or more"
+        raise ValueError(f"{name} must be {length} positive integers, got {values!r}")
     return [positive_int(f"{name}[{i}]", value) for i, value in enumerate(values)]
+
+
+def split_fractions(name: str, values: object) -> list[float]:
+    """``values`` as two or more fractions in (0, 1) that sum to 1: the sizes of the parts of a split.
+
+    Examples
+    --------
+    >>> split_fractions("fractions", (0.8, 0.1, 0.1))
+    [0.8, 0.1, 0.1]
+    >>> split_fractions("fractions", (0.8, 0.3))
+    Traceback (most recent call last):
+    ...
+    ValueError: fractions must sum to 1, got (0.8, 0.3) (sum 1.1)
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < 2:
+        raise ValueError(f"{name} must be a sequence of two or more numbers such as (0.8, 0.2), got {values!r}")
+    sizes = [fraction(f"{name}[{i}]", value, "(0, 1)") for i, value in enumerate(values)]
+    if abs(sum(sizes) - 1) > 1e-9:
+        raise ValueError(f"{name} must sum to 1, got {values!r} (sum {sum(sizes):g})")
+    return sizes
 
 
 def flag(name: str, value: object) -> bool:
@@ -283,9 +330,7 @@ def flag(name: str, value: object) -> bool:
     ...
     ValueError: zeros_as_missing must be True or False, got str 'yes'
     """
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
+    return bool(_checked(name, value, lambda x: isinstance(x, (bool, np.bool_)), _anything, "True or False"))
 
 
 def one_of(name: str, value: T, allowed: Iterable[object]) -> T:
@@ -318,11 +363,9 @@ def text(name: str, value: object) -> str:
     >>> text("name", "")
     Traceback (most recent call last):
     ...
-    ValueError: name must be a non-empty string, got ''
+    ValueError: name must be a non-empty string, got str ''
     """
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    return value
+    return _checked(name, value, lambda x: isinstance(x, str), len, "a non-empty string")
 
 
 def folder(name: str, value: object) -> Path:
@@ -413,11 +456,13 @@ def probabilities(name: str, values: object) -> np.ndarray:
 # Objects (TypeError)
 
 
-def keras_model(name: str, value: object) -> object:
+def keras_model(name: str, value: object, *, built: bool = False) -> object:
     """``value``, if it is a Keras model; a TypeError otherwise.
 
     Imports nothing: a Keras model can only exist once ``keras`` is imported,
-    so without ``keras`` in :data:`sys.modules` nothing is a model.
+    so without ``keras`` in :data:`sys.modules` nothing is a model. With
+    ``built=True``, a model whose weights do not exist yet (no ``keras.Input``,
+    never called) is a ValueError: it is the right kind of object in the wrong state.
 
     Examples
     --------
@@ -429,6 +474,8 @@ def keras_model(name: str, value: object) -> object:
     keras = sys.modules.get("keras")
     if keras is None or not isinstance(value, keras.Model):
         raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
+    if built and not value.built:
+        raise ValueError(f"{name} {value.name!r} must be built: give it a keras.Input or call it once on data")
     return value
 
 

@@ -23,15 +23,15 @@ def test_invalid_or_empty_smiles_name_the_input(bad):
 
 
 @pytest.mark.parametrize("bad", [None, 3, b"CCO", ["CCO"]])
-def test_non_string_smiles_is_a_type_error(bad):
-    with pytest.raises(TypeError, match="string"):
+def test_non_string_smiles_is_a_value_error(bad):
+    with pytest.raises(ValueError, match="^smiles must be a non-empty string"):
         chem.to_mol(bad)
 
 
 def test_a_bad_smiles_in_a_list_is_named_with_its_position():
     with pytest.raises(ValueError, match=r"position 2: smiles 'C1CC' is not a valid SMILES"):
         chem.morgan_fingerprints(["CCO", "CCN", "C1CC"])
-    with pytest.raises(TypeError, match="one string"):
+    with pytest.raises(ValueError, match="one string"):
         chem.morgan_fingerprints("CCO")
     with pytest.raises(ValueError, match="empty sequence"):
         chem.descriptors([])

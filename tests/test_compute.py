@@ -97,7 +97,7 @@ def test_unknown_layer_and_bad_models_are_refused():
     recurrent = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4, name="lstm")])
     with pytest.raises(ValueError, match="cannot count the FLOPs of layer 'lstm' of type LSTM: expected one of"):
         count_flops(recurrent)
-    with pytest.raises(TypeError, match="model must be a Keras model, got list"):
+    with pytest.raises(TypeError, match="model must be a keras.Model, got list"):
         count_parameters([1, 2])
     with pytest.raises(ValueError, match="must be built: give it a keras.Input"):
         count_flops(keras.Sequential([keras.layers.Dense(2)]))

@@ -172,3 +172,15 @@ def test_attack_detects_members_of_an_overfit_model():
 def test_bad_inputs_are_refused_with_a_clear_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: privacy.per_example_losses("model", *toy_data(4)),
+    lambda: privacy.per_example_gradients(None, *toy_data(4)),
+    lambda: privacy.train_dp_sgd([small_model()], *toy_data(10), noise_multiplier=1),
+    lambda: privacy.federated_averaging(object(), [toy_data(8)]),
+    lambda: privacy.train_centrally(small_model, *toy_data(4), epochs=1),
+])
+def test_anything_but_a_keras_model_is_a_type_error(call):
+    with pytest.raises(TypeError, match="^model must be a keras.Model"):
+        call()

@@ -7,6 +7,7 @@ kind a TypeError) and for a message that opens with the parameter's name.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ def refused(error: type[Exception], call, *args, **kwargs) -> str:
         call("arg", *args, **kwargs)
     assert type(caught.value) is error
     message = str(caught.value)
-    assert message.startswith("arg "), message
+    assert re.match(r"arg\b", message), message  # "arg must ..." or "arg[2] must ..."
     return message
 
 
@@ -69,9 +70,22 @@ def test_fraction_refuses_outside_and_non_numbers(value):
     refused(ValueError, v.fraction, value)
 
 
-def test_fraction_refuses_an_unknown_interval():
+def test_fraction_refuses_an_interval_other_than_the_unit_interval():
     with pytest.raises(ValueError, match="^interval must be one of"):
         v.fraction("p", 0.5, "[0, 2]")
+
+
+def test_number_in_reads_the_interval_as_written():
+    assert v.number_in("dose", 100, "(0, 100]") == 100.0
+    assert v.number_in("t", -2.5, "[-2.5, 0)") == -2.5
+    for value in [0, 100.5, float("inf"), "5", True]:
+        assert "(0, 100]" in refused(ValueError, v.number_in, value, "(0, 100]")
+    with pytest.raises(ValueError, match="^interval must be written like"):
+        v.number_in("dose", 1, "0..100")
+
+
+def test_numbers_refuse_integers_too_large_for_a_float():
+    refused(ValueError, v.finite_number, 10**400)
 
 
 @pytest.mark.parametrize("value", [2.0, True, "3", None, np.float64(3)])
@@ -167,9 +181,22 @@ def test_keras_model_accepts_a_model():
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     assert v.keras_model("model", model) is model
+    assert v.keras_model("model", model, built=True) is model
+    unbuilt = keras.Sequential([keras.layers.Dense(1)])
+    assert v.keras_model("model", unbuilt) is unbuilt
+    assert "must be built" in refused(ValueError, v.keras_model, unbuilt, built=True)
 
 
 def test_validation_imports_nothing_heavy():
     code = "import sys, companion.validation; print(sorted({'keras', 'tensorflow', 'pandas'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_split_fractions_are_two_or_more_in_the_open_interval_summing_to_1():
+    assert v.split_fractions("f", [0.5, 0.25, 0.25]) == [0.5, 0.25, 0.25]
+    assert "sum to 1" in refused(ValueError, v.split_fractions, (0.8, 0.3))
+    for value in [(1.0,), "0.8", (0.5, 0.5, 0.0), (0.5, float("nan")), {0.5: 1, 0.4: 2}]:
+        refused(ValueError, v.split_fractions, value)
+    with pytest.raises(ValueError, match=r"^f\[2\] must be a number in \(0, 1\), got 0.0"):
+        v.split_fractions("f", (0.5, 0.5, 0.0))
