@@ -33,83 +33,18 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupShuffleSplit
 
-from companion.validation import non_negative_int, real_array
+from companion.validation import binary_labels, fraction, non_negative_int, probabilities
 
 # ---------------------------------------------------------------------------
 # Input validation
 
 
-def _as_1d(name: str, values: object) -> np.ndarray:
-    array = real_array(name, values, float, what="a 1-D array of numbers")
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
-    if np.isnan(array).any():
-        raise ValueError(f"{name} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
-    return array
-
-
-def check_labels(y_true: object, name: str = "y_true") -> np.ndarray:
-    """Return ``y_true`` as an int array of 0s and 1s that contains both classes.
-
-    Raises
-    ------
-    ValueError
-        If the labels are not 1-D, contain NaN or values other than 0 and 1,
-        or contain only one class (no sensitivity or AUC can be computed).
-
-    Examples
-    --------
-    >>> check_labels([0, 1, 1])
-    array([0, 1, 1])
-    >>> check_labels([1, 1, 1])
-    Traceback (most recent call last):
-    ...
-    ValueError: y_true must contain both classes 0 and 1, got only class 1 (3 samples)
-    """
-    array = _as_1d(name, y_true)
-    unexpected = np.setdiff1d(array, [0.0, 1.0])
-    if unexpected.size:
-        raise ValueError(f"{name} must contain only the labels 0 and 1, got also {unexpected[:5].tolist()}")
-    labels = array.astype(int)
-    if np.unique(labels).size < 2:
-        raise ValueError(
-            f"{name} must contain both classes 0 and 1, got only class {labels[0]} ({labels.size} samples)"
-        )
-    return labels
-
-
-def check_probabilities(y_prob: object, name: str = "y_score") -> np.ndarray:
-    """Return ``y_prob`` as a float array after checking it holds probabilities in [0, 1].
-
-    Examples
-    --------
-    >>> check_probabilities([0.2, 1.3])
-    Traceback (most recent call last):
-    ...
-    ValueError: y_score must be probabilities in [0, 1], got values from 0.2 to 1.3
-    """
-    array = _as_1d(name, y_prob)
-    if array.min() < 0 or array.max() > 1:
-        raise ValueError(
-            f"{name} must be probabilities in [0, 1], got values from {array.min():.3g} to {array.max():.3g}"
-        )
-    return array
-
-
 def _check_pair(y_true: object, y_score: object, score_name: str = "y_score") -> tuple[np.ndarray, np.ndarray]:
-    labels = check_labels(y_true)
-    scores = check_probabilities(y_score, score_name)
+    labels = binary_labels("y_true", y_true)
+    scores = probabilities(score_name, y_score)
     if labels.size != scores.size:
         raise ValueError(f"y_true and {score_name} must have the same length, got {labels.size} and {scores.size}")
     return labels, scores
-
-
-def _check_fraction(name: str, value: object, *, open_interval: bool = False) -> float:
-    valid = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if not valid or not np.isfinite(value) or not 0 <= value <= 1 or (open_interval and value in (0, 1)):
-        interval = "(0, 1)" if open_interval else "[0, 1]"
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return float(value)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -171,7 +106,7 @@ def clinical_metrics(y_true: object, y_score: object, threshold: float = 0.5) ->
     ((1, 1, 1, 1), 0.5, 0.5)
     """
     labels, scores = _check_pair(y_true, y_score)
-    threshold = _check_fraction("threshold", threshold)
+    threshold = fraction("threshold", threshold)
     called = scores >= threshold
     tp = int(np.sum(called & (labels == 1)))
     fp = int(np.sum(called & (labels == 0)))
@@ -233,7 +168,7 @@ def threshold_for_target(
             f"specificity={specificity!r}"
         )
     name, target = ("sensitivity", sensitivity) if sensitivity is not None else ("specificity", specificity)
-    target = _check_fraction(name, target)
+    target = fraction(name, target)
     if target == 0:
         raise ValueError(f"{name} must be a number in (0, 1], got 0")
     if name == "sensitivity":
@@ -278,8 +213,8 @@ def predictive_values(
     >>> round(float(ppv), 3), round(float(npv), 4)
     (0.083, 0.9989)
     """
-    sensitivity = _check_fraction("sensitivity", sensitivity)
-    specificity = _check_fraction("specificity", specificity)
+    sensitivity = fraction("sensitivity", sensitivity)
+    specificity = fraction("specificity", specificity)
     try:
         # A string or a bool is not a prevalence, even where NumPy would convert it.
         p = np.asarray(np.nan if isinstance(prevalence, (str, bytes, bool)) else prevalence, dtype=float)
@@ -436,7 +371,7 @@ def group_train_test_split(
         raise ValueError(f"groups must be a non-empty 1-D array, got shape {group_array.shape}")
     if group_array.dtype.kind == "f" and np.isnan(group_array).any():
         raise ValueError("groups must not contain NaN, got a NaN group identifier")
-    test_size = _check_fraction("test_size", test_size, open_interval=True)
+    test_size = fraction("test_size", test_size, "(0, 1)")
     random_state = non_negative_int("random_state", random_state)
     n_groups = np.unique(group_array).size
     if n_groups < 2:

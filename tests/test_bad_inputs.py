@@ -45,6 +45,7 @@ from companion import (
     phantom,
     privacy,
     training,
+    validation,
 )
 from companion.backend import keras
 from companion.data import medmnist
@@ -356,7 +357,7 @@ def test_relative_error_rejects_bad_arrays(reject, bad):
 Y_TRUE = np.array([0, 0, 1, 1, 0, 1])
 Y_SCORE = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
 LABEL_FUNCTIONS = {
-    "check_labels": lambda y_true, y_score: evaluation.check_labels(y_true),
+    "check_labels": lambda y_true, y_score: validation.binary_labels("y_true", y_true),
     "clinical_metrics": lambda y_true, y_score: evaluation.clinical_metrics(y_true, y_score),
     "threshold_for_target": lambda y_true, y_score: evaluation.threshold_for_target(y_true, y_score, sensitivity=0.5),
     "brier_score": lambda y_true, y_score: evaluation.brier_score(y_true, y_score),

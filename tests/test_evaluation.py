@@ -305,7 +305,7 @@ def test_other_metrics_reject_bad_inputs(y_true, y_score, message):
 
 
 def test_threshold_argument_is_checked():
-    with pytest.raises(ValueError, match=r"threshold must be a number in \[0, 1\], got 'high'"):
+    with pytest.raises(ValueError, match=r"threshold must be a number in \[0, 1\], got str 'high'"):
         clinical_metrics([0, 1], [0.2, 0.8], threshold="high")
 
 
