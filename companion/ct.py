@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.validation import finite_array, finite_number
+from companion.validation import finite_number, finite_values, positive_number
 
 #: Typical Hounsfield units of the tissues a chest CT shows (approximate textbook values).
 HU_REFERENCE = {
@@ -37,14 +37,6 @@ HU_REFERENCE = {
 WINDOWS = {"lung": (-600.0, 1500.0), "mediastinal": (40.0, 400.0), "bone": (400.0, 1800.0)}
 
 
-def _finite(name: str, values: object) -> np.ndarray:
-    """A non-empty finite float array (pixel values, HU)."""
-    array = finite_array(name, values, float)
-    if array.size == 0:
-        raise ValueError(f"{name} must be a non-empty array of finite numbers, got shape {array.shape}")
-    return array
-
-
 def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
     """Hounsfield units from stored pixel values: ``HU = slope * stored + intercept``.
 
@@ -53,7 +45,7 @@ def to_hounsfield(stored: object, slope: float, intercept: float) -> np.ndarray:
     >>> to_hounsfield([[0, 1000]], slope=1, intercept=-1000).tolist()
     [[-1000.0, 0.0]]
     """
-    array = _finite("stored", stored)
+    array = finite_values("stored", stored)
     slope, intercept = finite_number("slope", slope), finite_number("intercept", intercept)
     if slope == 0:
         raise ValueError("slope must be non-zero, got 0")
@@ -68,10 +60,7 @@ def window(hu: object, level: float, width: float) -> np.ndarray:
     >>> window([-1350.0, -600.0, 150.0], level=-600, width=1500).tolist()
     [0.0, 0.5, 1.0]
     """
-    array = _finite("hu", hu)
-    level, width = finite_number("level", level), finite_number("width", width)
-    if not width > 0:
-        raise ValueError(f"width must be a positive number of HU, got {width!r}")
+    array, level, width = finite_values("hu", hu), finite_number("level", level), positive_number("width", width)
     return np.clip((array - (level - width / 2)) / width, 0.0, 1.0)
 
 

@@ -28,7 +28,18 @@ import numpy as np
 
 from companion.backend import keras
 from companion.phantom import FIELD_OF_VIEW_MM, chest_phantom, pixel_spacing_mm, size_band
-from companion.validation import finite_array, flag, integer, positive_number, text
+from companion.validation import (
+    finite_values,
+    flag,
+    fraction,
+    generator,
+    integer,
+    non_negative_int,
+    number_in,
+    positive_int,
+    positive_number,
+    text,
+)
 
 #: Linear attenuation of water at about 70 keV, per mm (HU are defined relative to it).
 MU_WATER_PER_MM = 0.019
@@ -36,13 +47,6 @@ MU_WATER_PER_MM = 0.019
 STANDARD_PHOTONS = 2.0e4
 #: Projection angles over 180 degrees (a sparse-view scan: fewer angles, faster, more streaks).
 N_ANGLES = 48
-
-
-def _dose(dose: object) -> float:
-    if isinstance(dose, bool) or not isinstance(dose, (int, float, np.number)) or not 0 < float(dose) <= 100:
-        raise ValueError(f"dose must be a relative dose in (0, 100] (1 = standard), got {dose!r}")
-    return float(dose)
-
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,6 @@ class Acquisition:
     image: np.ndarray = field(repr=False)  #: filtered back-projection, in HU
     angles: np.ndarray = field(repr=False)  #: projection angles in degrees
     dose: float
-
-
-def _check_angles(n_angles: object) -> int:
-    if isinstance(n_angles, bool) or not isinstance(n_angles, (int, np.integer)) or n_angles < 8:
-        raise ValueError(f"n_angles must be an integer of at least 8, got {n_angles!r}")
-    return int(n_angles)
 
 
 def _angles(n_angles: int) -> np.ndarray:
@@ -97,7 +95,7 @@ def projection_matrices(size: int, n_angles: int = N_ANGLES) -> tuple[np.ndarray
     """
     from skimage.transform import iradon
 
-    size, n_angles = integer("size", size, minimum=32, maximum=512), _check_angles(n_angles)
+    size, n_angles = integer("size", size, minimum=32, maximum=512), integer("n_angles", n_angles, minimum=8)
     projection = np.empty((size, n_angles, size * size), dtype=np.float32)
     fbp = np.empty_like(projection)
     unit = np.zeros((size, 1))
@@ -182,14 +180,11 @@ def acquire(
     >>> scan.sinogram.shape, scan.image.shape
     ((64, 48), (64, 64))
     """
-    phantom = finite_array("hu", hu, float)
-    if phantom.ndim != 2 or phantom.shape[0] != phantom.shape[1] or phantom.size == 0:
+    phantom = finite_values("hu", hu)
+    if phantom.ndim != 2 or phantom.shape[0] != phantom.shape[1]:
         raise ValueError(f"hu must be a square 2-D image, got shape {phantom.shape}")
-    dose = _dose(dose)
-    n_angles = _check_angles(n_angles)
-    rng = np.random.default_rng(0) if rng is None else rng
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    dose, n_angles = number_in("dose", dose, "(0, 100]"), integer("n_angles", n_angles, minimum=8)
+    rng = np.random.default_rng(0) if rng is None else generator("rng", rng)
     sinograms, [(noisy, images)] = _scan(phantom[None], [dose], [rng], n_angles)
     shape = (phantom.shape[0], n_angles)
     return Acquisition(
@@ -292,18 +287,10 @@ def simulate_chest_ct(
     >>> bool(np.all((ct.diameter_mm[ct.labels == 1] >= 4) & (ct.diameter_mm[ct.labels == 1] <= 30)))
     True
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of slices, got {n!r}")
-    size = integer("size", size, minimum=32, maximum=512)
-    if isinstance(nodule_fraction, bool) or not isinstance(nodule_fraction, (int, float)):
-        raise ValueError(f"nodule_fraction must be a number in [0, 1], got {nodule_fraction!r}")
-    if not 0 <= nodule_fraction <= 1:
-        raise ValueError(f"nodule_fraction must be in [0, 1], got {nodule_fraction!r}")
-    dose = _dose(dose)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    n_angles = _check_angles(n_angles)
-    params = {"n": int(n), "size": size, "nodule_fraction": float(nodule_fraction), "dose": dose, "seed": int(seed)}
+    n, size = positive_int("n", n), integer("size", size, minimum=32, maximum=512)
+    nodule_fraction, dose = fraction("nodule_fraction", nodule_fraction), number_in("dose", dose, "(0, 100]")
+    seed, n_angles = non_negative_int("seed", seed), integer("n_angles", n_angles, minimum=8)
+    params = {"n": n, "size": size, "nodule_fraction": nodule_fraction, "dose": dose, "seed": seed}
     path = _cache_file({**params, "n_angles": n_angles}) if flag("cache", cache) else None
     if path is not None and path.is_file():
         with np.load(path) as stored:
@@ -355,7 +342,7 @@ def noise_std(images: object, region: Sequence[slice] | None = None) -> float:
     >>> round(noise_std(rng.normal(0, 10, (2, 64, 64))), 0)
     10.0
     """
-    array = finite_array("images", images, float)
+    array = finite_values("images", images)
     if array.ndim != 3 or array.shape[0] != 2 or min(array.shape[1:]) < 2:
         raise ValueError(f"images must have shape (2, H, W), H and W >= 2: two scans of one phantom; got {array.shape}")
     h, w = array.shape[1:]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.validation import flag, integer, real_array
+from companion.validation import flag, generator, integer, real_array
 
 #: Tissue codes of :func:`chest_phantom`'s label map and the HU range each takes before acquisition.
 #: A nodule pixel is one that the nodule covers at least half of; its value mixes the nodule with the
@@ -148,10 +148,8 @@ def chest_phantom(
     >>> 4 <= 2 * radius * pixel_spacing_mm(64) <= 30
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    rng, nodule = generator("rng", rng), flag("nodule", nodule)
     size = integer("size", size, minimum=32, maximum=512)
-    nodule = flag("nodule", nodule)
     tissue = np.zeros((size, size), dtype=np.int8)
     hu = np.full((size, size), -1000.0)
 

@@ -90,6 +90,22 @@ def finite_array(name: str, values: object, dtype: object = None, *, what: str =
     return array
 
 
+def finite_values(name: str, values: object) -> np.ndarray:
+    """``values`` as a non-empty float64 array of finite numbers, of any shape (pixel values, HU).
+
+    Examples
+    --------
+    >>> finite_values("hu", [])
+    Traceback (most recent call last):
+    ...
+    ValueError: hu must be a non-empty array of finite numbers, got shape (0,)
+    """
+    array = finite_array(name, values, float)
+    if array.size == 0:
+        raise ValueError(f"{name} must be a non-empty array of finite numbers, got shape {array.shape}")
+    return array
+
+
 _NUMBERS = (int, float, np.integer, np.floating)
 
 

@@ -106,7 +106,7 @@ def test_missing_file_is_reported(tmp_path):
 
 
 def test_unknown_dataset_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown dataset 'pima'.*pima_diabetes"):
+    with pytest.raises(ValueError, match=r"^name must be one of \[.*'pima_diabetes'.*\], got 'pima'"):
         data.info("pima")
 
 
@@ -119,6 +119,22 @@ def test_wrong_shape_is_refused_even_with_a_matching_hash(tmp_path, monkeypatch)
         data._read_checked_csv("small", tmp_path)
 
 
+def test_a_gap_in_a_column_that_must_be_complete_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "gappy.csv"
+    path.write_text("smiles,y\nCCO,1\n,2\n")
+    entry = {"file": "gappy.csv", "sha256": data.sha256(path), "rows": 2, "columns": ["smiles", "y"]}
+    monkeypatch.setattr(data, "manifest", lambda: {"gappy": entry})
+    assert len(data._read_checked_csv("gappy", tmp_path, complete=["y"])) == 2
+    with pytest.raises(ValueError, match="dataset 'gappy': smiles must have no missing values"):
+        data._read_checked_csv("gappy", tmp_path, complete=["smiles", "y"])
+
+
 def test_zeros_as_missing_must_be_a_bool():
-    with pytest.raises(TypeError, match="zeros_as_missing must be True or False"):
+    with pytest.raises(ValueError, match="^zeros_as_missing must be True or False, got str 'yes'"):
         data.load_pima(zeros_as_missing="yes")
+
+
+@pytest.mark.parametrize("directory", [3, None, b"data", ""])
+def test_a_directory_that_is_not_a_path_is_a_value_error(directory):
+    with pytest.raises(ValueError, match="^directory must be a folder path"):
+        data.load_pima(directory=directory)

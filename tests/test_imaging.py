@@ -221,8 +221,8 @@ def test_cache_is_keyed_by_parameters_and_returns_the_same(tmp_path):
     [
         (dict(n=0), "n must be a positive integer"),
         (dict(n=4, size=8), "size must be an integer"),
-        (dict(n=4, nodule_fraction=1.5), "nodule_fraction must be in"),
-        (dict(n=4, dose=0), "dose must be a relative dose"),
+        (dict(n=4, nodule_fraction=1.5), "nodule_fraction must be a number in"),
+        (dict(n=4, dose=0), r"dose must be a number in \(0, 100\]"),
         (dict(n=4, seed=-1), "seed must be a non-negative"),
         (dict(n=4, n_angles=2), "n_angles must be an integer"),
     ],

@@ -200,3 +200,11 @@ def test_split_fractions_are_two_or_more_in_the_open_interval_summing_to_1():
         refused(ValueError, v.split_fractions, value)
     with pytest.raises(ValueError, match=r"^f\[2\] must be a number in \(0, 1\), got 0.0"):
         v.split_fractions("f", (0.5, 0.5, 0.0))
+
+
+def test_finite_values_are_a_non_empty_float64_array_of_any_shape():
+    array = v.finite_values("hu", np.zeros((2, 3), dtype=np.float32))
+    assert array.dtype == np.float64
+    assert array.shape == (2, 3)
+    for value in [[], np.zeros((0, 4)), [np.nan], [[1.0, np.inf]], ["a"], [1j]]:
+        refused(ValueError, v.finite_values, value)

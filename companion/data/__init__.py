@@ -5,6 +5,9 @@ SHA-256, row count, columns, source, citation and licence. Loaders refuse a
 file whose hash does not match, so a reader never trains on a corrupted or
 silently edited copy.
 
+Each loader of a shipped file takes ``directory``, the folder holding the
+file: by default the package's own data folder (tests pass a copy).
+
 Examples
 --------
 >>> from companion import data
@@ -23,6 +26,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+
+from companion.validation import flag, folder, one_of
 
 DATA_DIR = Path(__file__).resolve().parent
 MANIFEST_PATH = DATA_DIR / "manifest.json"
@@ -61,22 +66,12 @@ def info(name: str) -> dict:
     ValueError
         If ``name`` is not a shipped dataset; the message lists the known names.
     """
-    entries = manifest()
-    if not isinstance(name, str) or name not in entries:
-        raise ValueError(f"unknown dataset {name!r}; name must be one of {available()}")
-    return entries[name]
+    return manifest()[one_of("name", name, available())]
 
 
 def sha256(path: Path) -> str:
     """SHA-256 hex digest of a file."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _folder(name: str, value: object) -> Path:
-    """A folder argument as a Path; anything but a string or path-like is refused, naming ``name``."""
-    if isinstance(value, (str, os.PathLike)) and str(value):
-        return Path(value).expanduser()
-    raise ValueError(f"{name} must be a folder path (str or pathlib.Path), got {type(value).__name__} {value!r}")
 
 
 def verified_path(name: str, directory: Path = DATA_DIR) -> Path:
@@ -89,7 +84,7 @@ def verified_path(name: str, directory: Path = DATA_DIR) -> Path:
         the manifest (the file was changed or corrupted).
     """
     entry = info(name)
-    path = _folder("directory", directory) / entry["file"]
+    path = folder("directory", directory) / entry["file"]
     if not path.is_file():
         raise ValueError(f"dataset {name!r}: file {path} is missing; reinstall the course package")
     digest = sha256(path)
@@ -113,8 +108,8 @@ def verify_all(directory: Path = DATA_DIR) -> dict[str, str]:
     return report
 
 
-def _read_checked_csv(name: str, directory: Path) -> pd.DataFrame:
-    """Read a verified CSV and check it has the manifest's rows and columns."""
+def _read_checked_csv(name: str, directory: Path, complete: list[str] | None = None) -> pd.DataFrame:
+    """Read a verified CSV and check it has the manifest's rows and columns, and no gap in ``complete``."""
     entry = info(name)
     frame = pd.read_csv(verified_path(name, directory))
     if list(frame.columns) != entry["columns"] or len(frame) != entry["rows"]:
@@ -122,6 +117,9 @@ def _read_checked_csv(name: str, directory: Path) -> pd.DataFrame:
             f"dataset {name!r}: expected {entry['rows']} rows with columns {entry['columns']}, "
             f"got {len(frame)} rows with columns {list(frame.columns)}"
         )
+    gaps = [column for column in complete or [] if frame[column].isna().any()]
+    if gaps:
+        raise ValueError(f"dataset {name!r}: {', '.join(gaps)} must have no missing values")
     return frame
 
 
@@ -156,10 +154,7 @@ def load_pima(zeros_as_missing: bool = False, directory: Path = DATA_DIR) -> pd.
     >>> int(frame["insulin"].isna().sum())
     374
     """
-    if not isinstance(zeros_as_missing, bool):
-        raise TypeError(f"zeros_as_missing must be True or False, got {zeros_as_missing!r}")
-    if not isinstance(directory, (str, os.PathLike)):
-        raise TypeError(f"directory must be a path (str or pathlib.Path), got {directory!r}")
+    zeros_as_missing = flag("zeros_as_missing", zeros_as_missing)
     frame = _read_checked_csv("pima_diabetes", directory)
     if zeros_as_missing:
         columns = PIMA_IMPOSSIBLE_ZEROS
@@ -203,11 +198,6 @@ def load_hepatic_injury(directory: Path = DATA_DIR) -> pd.DataFrame:
     The compounds are anonymous: the data hold no structures (no SMILES),
     only 376 predictors computed or measured for each compound.
 
-    Parameters
-    ----------
-    directory : path, optional
-        Folder holding the file; defaults to the package's own data folder.
-
     Returns
     -------
     pandas.DataFrame
@@ -241,11 +231,6 @@ SOLUBILITY_CLASSES = ["low", "medium", "high"]
 def load_solubility(directory: Path = DATA_DIR) -> pd.DataFrame:
     """Load the RDKit Book's aqueous-solubility set (1,282 molecules, Huuskonen's data).
 
-    Parameters
-    ----------
-    directory : path, optional
-        Folder holding the file; defaults to the package's own data folder.
-
     Returns
     -------
     pandas.DataFrame
@@ -260,23 +245,18 @@ def load_solubility(directory: Path = DATA_DIR) -> pd.DataFrame:
     >>> frame.shape, frame["split"].value_counts().to_dict()
     ((1282, 5), {'train': 1025, 'test': 257})
     """
-    frame = _read_checked_csv("solubility", directory)
+    frame = _read_checked_csv("solubility", directory, complete=["smiles", "logS"])
     unexpected = sorted(set(frame["solubility_class"]) - set(SOLUBILITY_CLASSES)) + sorted(
         set(frame["split"]) - {"train", "test"}
     )
-    if unexpected or frame["logS"].isna().any() or frame["smiles"].isna().any():
-        raise ValueError(f"dataset 'solubility': unexpected classes or splits {unexpected}, or missing values")
+    if unexpected:
+        raise ValueError(f"dataset 'solubility': unexpected classes or splits {unexpected}")
     frame["solubility_class"] = pd.Categorical(frame["solubility_class"], categories=SOLUBILITY_CLASSES, ordered=True)
     return frame
 
 
 def load_freesolv(directory: Path = DATA_DIR) -> pd.DataFrame:
     """Load FreeSolv: hydration free energies of 642 molecules.
-
-    Parameters
-    ----------
-    directory : path, optional
-        Folder holding the file; defaults to the package's own data folder.
 
     Returns
     -------
@@ -291,19 +271,11 @@ def load_freesolv(directory: Path = DATA_DIR) -> pd.DataFrame:
     >>> frame.shape, bool((frame["expt"] < 5).all())
     ((642, 4), True)
     """
-    frame = _read_checked_csv("freesolv", directory)
-    if frame[["smiles", "expt", "calc"]].isna().any().any():
-        raise ValueError("dataset 'freesolv': smiles, expt and calc must have no missing values")
-    return frame
+    return _read_checked_csv("freesolv", directory, complete=["smiles", "expt", "calc"])
 
 
 def load_approved_drugs(directory: Path = DATA_DIR) -> pd.DataFrame:
     """Load the SMILES of 1,935 approved drugs from ChEMBL (salts included, no labels).
-
-    Parameters
-    ----------
-    directory : path, optional
-        Folder holding the file; defaults to the package's own data folder.
 
     Returns
     -------
@@ -318,10 +290,7 @@ def load_approved_drugs(directory: Path = DATA_DIR) -> pd.DataFrame:
     >>> frame.shape, frame["smiles"].iloc[0]
     ((1935, 1), 'Br.CC(N)Cc1ccc(O)cc1')
     """
-    frame = _read_checked_csv("approved_drugs", directory)
-    if frame["smiles"].isna().any():
-        raise ValueError("dataset 'approved_drugs': smiles must have no missing values")
-    return frame
+    return _read_checked_csv("approved_drugs", directory, complete=["smiles"])
 
 
 def load_clintox(directory: Path = DATA_DIR) -> pd.DataFrame:
@@ -333,11 +302,6 @@ def load_clintox(directory: Path = DATA_DIR) -> pd.DataFrame:
     mechanism. The SMILES come from two sources and are drawn in two styles
     (approved drugs mostly as charged species), and some drugs appear twice
     with both labels: standardise and deduplicate before modelling.
-
-    Parameters
-    ----------
-    directory : path, optional
-        Folder holding the file; defaults to the package's own data folder.
 
     Returns
     -------
@@ -352,9 +316,9 @@ def load_clintox(directory: Path = DATA_DIR) -> pd.DataFrame:
     >>> frame.shape, int(frame["ct_tox"].sum())
     ((1478, 3), 112)
     """
-    frame = _read_checked_csv("clintox", directory)
-    if frame[["smiles", "smiles_standardized"]].isna().any().any() or not frame["ct_tox"].isin([0, 1]).all():
-        raise ValueError("dataset 'clintox': SMILES must be present and ct_tox must be 0 or 1")
+    frame = _read_checked_csv("clintox", directory, complete=["smiles", "smiles_standardized"])
+    if not frame["ct_tox"].isin([0, 1]).all():
+        raise ValueError("dataset 'clintox': ct_tox must be 0 or 1")
     frame["ct_tox"] = frame["ct_tox"].astype(int)
     return frame
 
@@ -404,8 +368,7 @@ def fetch(url: str, known_hash: str, path: Path, *, download: bool = True, what:
 
     if not isinstance(known_hash, str) or ":" not in known_hash:
         raise ValueError(f"known_hash must be 'md5:<hex>' or 'sha256:<hex>', got {known_hash!r}")
-    if not isinstance(download, bool):
-        raise ValueError(f"download must be True or False, got {type(download).__name__} {download!r}")
+    flag("download", download)
     if path.is_file():
         algorithm, expected = known_hash.split(":", 1)
         digest = pooch.file_hash(str(path), alg=algorithm)
@@ -465,8 +428,8 @@ def load_tox21(
     ...
     ValueError: Tox21 is not in /nonexistent-cache/tox21.csv.gz and download=False; run once with download=True online
     """
-    folder = _folder("cache_dir", cache_dir) if cache_dir is not None else data_cache_dir()
-    local = fetch(url, known_hash, folder / "tox21.csv.gz", download=download, what="Tox21")
+    cache = folder("cache_dir", cache_dir) if cache_dir is not None else data_cache_dir()
+    local = fetch(url, known_hash, cache / "tox21.csv.gz", download=download, what="Tox21")
     frame = pd.read_csv(local)
     missing = [column for column in [*TOX21_TASKS, "mol_id", "smiles"] if column not in frame.columns]
     if missing:

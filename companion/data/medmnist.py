@@ -64,13 +64,11 @@ def load_medmnist(
     ...
     ValueError: MedMNIST 'pneumoniamnist' is not in /nonexistent-cache/pneumoniamnist.npz and download=False; ...
     """
-    one_of("name", name, sorted(MEDMNIST))
-    download = flag("download", download)
+    name, download = one_of("name", name, sorted(MEDMNIST)), flag("download", download)
     entry = MEDMNIST[name]
     known_hash = known_hash or entry["known_hash"]
-    if cache_dir is None:
-        cache_dir = data_cache_dir() / "medmnist"
-    path = folder("cache_dir", cache_dir) / f"{name}.npz"
+    cache = data_cache_dir() / "medmnist" if cache_dir is None else folder("cache_dir", cache_dir)
+    path = cache / f"{name}.npz"
     local = fetch(entry["url"], known_hash, path, download=download, what=f"MedMNIST {name!r}")
     result = {}
     with np.load(local) as arrays:
