@@ -24,12 +24,30 @@ def _risk_function(model: object, output_index: int):
     """``X -> probabilities`` for a Keras model or a scikit-learn classifier."""
     keras = _keras_module_of(model)
     if keras is not None:
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise ValueError("model must be built with one keras.Input and have one output")
+        last = int(model.outputs[0].shape[-1]) - 1
+        output_index = integer("output_index", output_index, minimum=0, maximum=last)
         return lambda X: keras.ops.convert_to_numpy(model(np.asarray(X, dtype="float32"), training=False))[
             :, output_index
         ]
     if hasattr(model, "predict_proba"):
         return lambda X: model.predict_proba(X)[:, 1]
     raise TypeError(f"model must be a keras.Model or a classifier with predict_proba, got {type(model).__name__}")
+
+
+def _check_table(X: object, y: object, feature_names: object) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features (n, d) without NaN, one 0/1 label per row with both classes, and d feature names."""
+    array = finite_array("X", X, float)  # NaN must be imputed first
+    if array.ndim != 2 or array.shape[0] < 2:
+        raise ValueError(f"X must have shape (n, d) with n >= 2, got shape {array.shape}")
+    labels = binary_labels("y", y)
+    if labels.shape != (array.shape[0],):
+        raise ValueError(f"y must have one label per row of X, {array.shape[0]}, got shape {labels.shape}")
+    names = [f"x{i}" for i in range(array.shape[1])] if feature_names is None else list(feature_names)
+    if len(names) != array.shape[1] or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"feature_names must be {array.shape[1]} strings, got {feature_names!r}")
+    return array, labels, names
 
 
 def permutation_importance_auc(
@@ -89,29 +107,14 @@ def permutation_importance_auc(
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
 
-    array = finite_array("X", X, float)  # NaN must be imputed first
-    if array.ndim != 2 or array.shape[0] < 2:
-        raise ValueError(f"X must have shape (n, d) with n >= 2, got shape {array.shape}")
-    labels = binary_labels("y", y)  # 0/1 with both classes, or a ValueError that says so
-    if labels.shape != (array.shape[0],):
-        raise ValueError(f"y must have one label per row of X, {array.shape[0]}, got shape {labels.shape}")
-    names = [f"x{i}" for i in range(array.shape[1])] if feature_names is None else list(feature_names)
-    if len(names) != array.shape[1] or not all(isinstance(name, str) for name in names):
-        raise ValueError(f"feature_names must be {array.shape[1]} strings, got {feature_names!r}")
+    array, labels, names = _check_table(X, y, feature_names)
     n_repeats, seed = positive_int("n_repeats", n_repeats), non_negative_int("seed", seed)
-    if _keras_module_of(model) is not None:
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ValueError("model must be built with one keras.Input and have one output")
-        last = int(model.outputs[0].shape[-1]) - 1
-        output_index = integer("output_index", output_index, minimum=0, maximum=last)
     risk = _risk_function(model, output_index)
 
     def auc_scorer(_estimator: object, X_scored: np.ndarray, y_scored: np.ndarray) -> float:
         return float(roc_auc_score(y_scored, risk(X_scored)))
 
     # scikit-learn only checks that the estimator has a fit method; the scorer does the predicting.
-    result = permutation_importance(
-        model, array, labels, scoring=auc_scorer, n_repeats=n_repeats, random_state=seed
-    )
+    result = permutation_importance(model, array, labels, scoring=auc_scorer, n_repeats=n_repeats, random_state=seed)
     table = pd.DataFrame({"importance": result.importances_mean, "std": result.importances_std}, index=names)
     return table.rename_axis("feature").sort_values("importance", ascending=False)
