@@ -1,4 +1,4 @@
-"""The masked multitask loss and network: missing labels give no loss and no gradient."""
+"""companion.toxicity: the masked multitask loss and network, against hand computations and Keras."""
 
 import numpy as np
 import pytest
