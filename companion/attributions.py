@@ -20,15 +20,14 @@ import numpy as np
 
 from companion import quiet_logger
 from companion.backend import keras, tf
+from companion.validation import integer, keras_model, one_of, positive_int
 
 #: Quadrature rules of :func:`integrated_gradients`.
 IG_METHODS = ("gausslegendre", "trapezoid")
 
 
 def _check_model(model: object) -> None:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.inputs or len(model.inputs) != 1 or len(model.outputs) != 1:
+    if not keras_model("model", model).inputs or len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError("model must be built with one keras.Input and have one output")
 
 
@@ -54,18 +53,7 @@ def _check_inputs(X: object, model: keras.Model) -> np.ndarray:
 
 
 def _check_output_index(model: keras.Model, output_index: object) -> int:
-    n_outputs = int(model.outputs[0].shape[-1])
-    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
-        raise ValueError(f"output_index must be an integer, got {output_index!r}")
-    if not 0 <= output_index < n_outputs:
-        raise ValueError(f"output_index must be in [0, {n_outputs - 1}], got {output_index}")
-    return int(output_index)
-
-
-def _check_batch_size(batch_size: object) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
+    return integer("output_index", output_index, minimum=0, maximum=int(model.outputs[0].shape[-1]) - 1)
 
 
 def _log_odds(p: tf.Tensor) -> tf.Tensor:
@@ -153,7 +141,7 @@ def input_gradients(
     array = _check_inputs(X, model)
     index = _check_output_index(model, output_index)
     gradient = _gradient_function(model, index, bool(use_logit))
-    return _gradients(gradient, array, bool(use_logit), _check_batch_size(batch_size))
+    return _gradients(gradient, array, bool(use_logit), positive_int("batch_size", batch_size))
 
 
 def gradient_x_input(
@@ -299,11 +287,8 @@ def integrated_gradients(
     array = _check_inputs(X, model)
     base = _check_baseline(baseline, array)
     index = _check_output_index(model, output_index)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer of at least 2, got {steps!r}")
-    if method not in IG_METHODS:
-        raise ValueError(f"method must be one of {list(IG_METHODS)}, got {method!r}")
-    batch_size = _check_batch_size(batch_size)
+    steps, method = integer("steps", steps, minimum=2), one_of("method", method, IG_METHODS)
+    batch_size = positive_int("batch_size", batch_size)
     alphas, weights = _quadrature(int(steps), method)
     alphas = alphas.astype("float32").reshape((1, -1) + (1,) * (array.ndim - 1))
     samples_per_batch = max(1, batch_size // int(steps))

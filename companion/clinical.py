@@ -77,8 +77,7 @@ def build_diagnosis_mlp(
     """
     n_features = positive_int("n_features", n_features)
     sizes = positive_ints("hidden", hidden, min_length=0)
-    one_of("activation", activation, HIDDEN_ACTIVATIONS)
-    text("name", name)
+    activation, name = one_of("activation", activation, HIDDEN_ACTIVATIONS), text("name", name)
     if learning_rate is not None:
         learning_rate = positive_number("learning_rate", learning_rate)
     model = keras.Sequential(

@@ -33,15 +33,21 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import GroupShuffleSplit
 
-from companion.validation import binary_labels, fraction, non_negative_int, probabilities
+from companion.validation import (
+    binary_labels,
+    fraction,
+    integer,
+    non_negative_int,
+    one_of,
+    probabilities,
+)
 
 # ---------------------------------------------------------------------------
 # Input validation
 
 
 def _check_pair(y_true: object, y_score: object, score_name: str = "y_score") -> tuple[np.ndarray, np.ndarray]:
-    labels = binary_labels("y_true", y_true)
-    scores = probabilities(score_name, y_score)
+    labels, scores = binary_labels("y_true", y_true), probabilities(score_name, y_score)
     if labels.size != scores.size:
         raise ValueError(f"y_true and {score_name} must have the same length, got {labels.size} and {scores.size}")
     return labels, scores
@@ -168,9 +174,7 @@ def threshold_for_target(
             f"specificity={specificity!r}"
         )
     name, target = ("sensitivity", sensitivity) if sensitivity is not None else ("specificity", specificity)
-    target = fraction(name, target)
-    if target == 0:
-        raise ValueError(f"{name} must be a number in (0, 1], got 0")
+    target = fraction(name, target, "(0, 1]")
     if name == "sensitivity":
         positives = np.sort(scores[labels == 1])[::-1]  # highest first
         # Flag at least `needed` positives; the small tolerance keeps 0.9 * 50 from rounding up to 46.
@@ -213,8 +217,7 @@ def predictive_values(
     >>> round(float(ppv), 3), round(float(npv), 4)
     (0.083, 0.9989)
     """
-    sensitivity = fraction("sensitivity", sensitivity)
-    specificity = fraction("specificity", specificity)
+    sensitivity, specificity = fraction("sensitivity", sensitivity), fraction("specificity", specificity)
     try:
         # A string or a bool is not a prevalence, even where NumPy would convert it.
         p = np.asarray(np.nan if isinstance(prevalence, (str, bytes, bool)) else prevalence, dtype=float)
@@ -282,10 +285,7 @@ def calibration(y_true: object, y_prob: object, *, n_bins: int = 10, strategy: s
     ([0.15, 0.8], [0.0, 1.0], 0.0375)
     """
     labels, probabilities = _check_pair(y_true, y_prob, "y_prob")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
-        raise ValueError(f"n_bins must be an integer of at least 2, got {n_bins!r}")
-    if strategy not in ("quantile", "uniform"):
-        raise ValueError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
+    n_bins, strategy = integer("n_bins", n_bins, minimum=2), one_of("strategy", strategy, ("quantile", "uniform"))
     observed, predicted = calibration_curve(labels, probabilities, n_bins=n_bins, strategy=strategy)
     return Calibration(predicted=predicted, observed=observed, brier=brier_score(labels, probabilities))
 
@@ -323,7 +323,7 @@ def check_no_group_overlap(**splits: object) -> None:
         try:
             sets[name] = set(np.asarray(groups).ravel().tolist())
         except (TypeError, ValueError) as error:  # lists, dicts and sets cannot identify a group
-            raise TypeError(
+            raise ValueError(
                 f"{name} must hold group identifiers (numbers or strings), got {groups!r}: {error}"
             ) from None
     shared = []

@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from companion.backend import keras, tf
-from companion.validation import real_array
+from companion.validation import (
+    fraction,
+    function,
+    integer,
+    keras_model,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    real_array,
+)
 
 # ---------------------------------------------------------------------------
 # Grad-CAM
@@ -67,8 +76,7 @@ def last_conv_layer_name(model: keras.Model) -> str:
     >>> last_conv_layer_name(model)
     'c2'
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    keras_model("model", model)
     for layer in reversed(model.layers):
         if isinstance(layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)):
             return layer.name
@@ -127,9 +135,7 @@ def grad_cam(
     >>> maps.shape, bool(maps.min() >= 0 and maps.max() <= 1)
     ((3, 16, 16), True)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.inputs:
+    if not keras_model("model", model).inputs:
         raise ValueError("model must be built with a keras.Input so that its layers' outputs are defined")
     array = _check_images(images, model)
     if layer_name is None:
@@ -140,13 +146,9 @@ def grad_cam(
     layer = model.get_layer(layer_name)
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer_name must name a layer with 4-D output, got {layer_name!r} with {layer.output.shape}")
-    n_outputs = int(model.outputs[0].shape[-1])
-    if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
-        raise ValueError(f"output_index must be an integer, got {output_index!r}")
-    if not 0 <= output_index < n_outputs:
-        raise ValueError(f"output_index must be in [0, {n_outputs - 1}], got {output_index}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    last = int(model.outputs[0].shape[-1]) - 1
+    output_index = integer("output_index", output_index, minimum=0, maximum=last)
+    batch_size = positive_int("batch_size", batch_size)
 
     # One model that returns both the feature maps and the prediction, so the
     # gradient flows from the score back to exactly these feature maps.
@@ -226,8 +228,7 @@ def pointing_hits(
         raise ValueError(f"radii must have shape ({n},), one radius per map, got shape {radius_array.shape}")
     if not np.isfinite(centre_array).all() or not (np.isfinite(radius_array) & (radius_array > 0)).all():
         raise ValueError("centres must be finite and radii finite and positive")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.number)) or not margin >= 0:
-        raise ValueError(f"margin must be a non-negative number of pixels, got {margin!r}")
+    margin = non_negative_number("margin", margin)
     peaks = peak_positions(array)
     distance = np.hypot(*(peaks - centre_array).T)
     return distance <= radius_array + margin
@@ -345,13 +346,8 @@ def randomisation_check(
     >>> result.correlations.shape
     (4,)
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    array = _check_images(images, model)
+    model, threshold = keras_model("model", model), fraction("threshold", threshold, "(0, 1]")
+    seed, array = non_negative_int("seed", seed), _check_images(images, model)
     if explain is None:
         # clone_model keeps the layer names, so the same layer is explained in both models.
         layer_name = layer_name or last_conv_layer_name(model)
@@ -359,8 +355,8 @@ def randomisation_check(
         def explain(network: keras.Model, inputs: np.ndarray) -> np.ndarray:
             return grad_cam(network, inputs, layer_name)
 
-    elif not callable(explain):
-        raise TypeError(f"explain must be a callable explain(model, images) -> maps, got {type(explain).__name__}")
+    else:
+        function("explain", explain, "explain(model, images) -> maps")
     original = _check_maps(explain(model, array) if maps is None else maps)
     if original.shape != array.shape[:3]:
         raise ValueError(f"maps must have shape {array.shape[:3]} to match images, got {original.shape}")

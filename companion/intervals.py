@@ -17,7 +17,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from companion.validation import binary_labels, fraction, integer, non_negative_int, probabilities
+from companion.validation import binary_labels, fraction, function, integer, non_negative_int, probabilities
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,7 @@ def bootstrap_ci(
     >>> bool(ci.low < ci.estimate < ci.high)
     True
     """
-    if not callable(metric):
-        raise ValueError(f"metric must be a callable metric(y_true, y_score), got {metric!r}")
+    metric = function("metric", metric, "metric(y_true, y_score)")
     labels, scores = binary_labels("y_true", y_true), probabilities("y_score", y_score)
     if labels.size != scores.size:
         raise ValueError(f"y_true and y_score must have the same length, got {labels.size} and {scores.size}")

@@ -82,8 +82,7 @@ def _hidden_stack(
     """Validated input and ReLU hidden layers (each followed by dropout) shared by the fingerprint builders."""
     n_features = positive_int(features_name, n_features)
     sizes = positive_ints("hidden", hidden, min_length=0)
-    dropout = fraction("dropout", dropout, "[0, 1)")
-    positive_number("learning_rate", learning_rate)
+    dropout, learning_rate = fraction("dropout", dropout, "[0, 1)"), positive_number("learning_rate", learning_rate)
     layers: list = [keras.Input(shape=(n_features,))]
     for units in sizes:
         layers.append(keras.layers.Dense(units, activation="relu"))

@@ -311,8 +311,13 @@ def positive_ints(name: str, values: object, *, min_length: int = 1) -> list[int
     ValueError: hidden[1] must be a positive integer, got 0
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < min_length:
-        length = "a non-empty sequence of" if min_length <= 1 else f"a sequence of {min_length} or more"
-        raise ValueError(f"{name} must be {length} positive integers, got {values!r}")
+        if min_length == 0:
+            expected = "a sequence of positive integers"
+        elif min_length == 1:
+            expected = "a non-empty sequence of positive integers"
+        else:
+            expected = f"a sequence of {min_length} or more positive integers"
+        raise ValueError(f"{name} must be {expected}, got {values!r}")
     return [positive_int(f"{name}[{i}]", value) for i, value in enumerate(values)]
 
 

@@ -357,7 +357,7 @@ def test_relative_error_rejects_bad_arrays(reject, bad):
 Y_TRUE = np.array([0, 0, 1, 1, 0, 1])
 Y_SCORE = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
 LABEL_FUNCTIONS = {
-    "check_labels": lambda y_true, y_score: validation.binary_labels("y_true", y_true),
+    "binary_labels": lambda y_true, y_score: validation.binary_labels("y_true", y_true),
     "clinical_metrics": lambda y_true, y_score: evaluation.clinical_metrics(y_true, y_score),
     "threshold_for_target": lambda y_true, y_score: evaluation.threshold_for_target(y_true, y_score, sensitivity=0.5),
     "brier_score": lambda y_true, y_score: evaluation.brier_score(y_true, y_score),
@@ -366,7 +366,7 @@ LABEL_FUNCTIONS = {
         lambda t, s: float(np.mean(s)), y_true, y_score, n_resamples=10
     ),
 }
-SCORE_NAMES = {"brier_score": "y_prob", "calibration": "y_prob", "check_labels": None}
+SCORE_NAMES = {"brier_score": "y_prob", "calibration": "y_prob", "binary_labels": None}
 
 
 @pytest.mark.parametrize("name", LABEL_FUNCTIONS)
@@ -380,7 +380,7 @@ def test_metrics_reject_bad_labels(reject, name, y_true):
     reject(lambda: LABEL_FUNCTIONS[name](y_true, Y_SCORE), "y_true")
 
 
-@pytest.mark.parametrize("name", [name for name in LABEL_FUNCTIONS if name != "check_labels"])
+@pytest.mark.parametrize("name", [name for name in LABEL_FUNCTIONS if name != "binary_labels"])
 @sweep
 @given(
     y_score=st.one_of(

@@ -90,7 +90,7 @@ def test_threshold_needs_exactly_one_target():
         threshold_for_target(y, score)
     with pytest.raises(ValueError, match="exactly one"):
         threshold_for_target(y, score, sensitivity=0.9, specificity=0.9)
-    with pytest.raises(ValueError, match=r"sensitivity must be a number in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"sensitivity must be a number in \(0, 1\], got 1.5"):
         threshold_for_target(y, score, sensitivity=1.5)
     with pytest.raises(ValueError, match=r"specificity must be a number in \(0, 1\], got 0"):
         threshold_for_target(y, score, specificity=0)
@@ -189,7 +189,7 @@ def test_bootstrap_interval_narrows_with_more_patients():
 
 def test_bootstrap_rejects_bad_arguments():
     y, score = scored_patients()
-    with pytest.raises(ValueError, match="metric must be a callable"):
+    with pytest.raises(TypeError, match="metric must be a callable metric"):
         bootstrap_ci("auc", y, score)
     with pytest.raises(ValueError, match="n_resamples must be an integer of at least 10, got 5"):
         bootstrap_ci(roc_auc_score, y, score, n_resamples=5)
@@ -268,7 +268,7 @@ def test_calibration_rejects_bad_arguments():
     y, score = scored_patients()
     with pytest.raises(ValueError, match="n_bins must be an integer of at least 2, got 1"):
         calibration(y, score, n_bins=1)
-    with pytest.raises(ValueError, match="strategy must be 'quantile' or 'uniform', got 'equal'"):
+    with pytest.raises(ValueError, match=r"strategy must be one of \['quantile', 'uniform'\], got 'equal'"):
         calibration(y, score, strategy="equal")
     with pytest.raises(ValueError, match=r"y_prob must be probabilities in \[0, 1\]"):
         brier_score(y, score * 2)
@@ -366,3 +366,8 @@ def test_module_does_not_import_tensorflow():
     code = "import companion.evaluation, sys; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False", evaluation.__name__
+
+
+def test_groups_that_cannot_identify_a_patient_are_a_value_error():
+    with pytest.raises(ValueError, match=r"^train must hold group identifiers"):
+        check_no_group_overlap(train=[{1}, {2}], test=[3])

@@ -230,7 +230,7 @@ def test_integrated_gradients_batching_does_not_change_the_result():
         ({"baseline": np.zeros(3)}, ValueError, "baseline must be a number or have shape"),
         ({"steps": 1}, ValueError, "steps must be an integer of at least 2"),
         ({"method": "simpson"}, ValueError, "method must be one of"),
-        ({"output_index": 1}, ValueError, r"output_index must be in \[0, 0\]"),
+        ({"output_index": 1}, ValueError, r"output_index must be an integer from 0 to 0, got 1"),
         ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
         ({"model": "model"}, TypeError, "keras.Model"),
     ],

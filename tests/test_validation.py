@@ -111,6 +111,9 @@ def test_positive_and_non_negative_int_differ_at_zero():
 
 def test_positive_ints_checks_length_and_each_item():
     assert v.positive_ints("sizes", (np.int64(3), 1)) == [3, 1]
+    assert v.positive_ints("hidden", (), min_length=0) == []  # no hidden layer: a logistic regression
+    assert "must be a sequence of positive integers" in refused(ValueError, v.positive_ints, "12", min_length=0)
+    assert "non-empty" in refused(ValueError, v.positive_ints, [])
     assert "2 or more" in refused(ValueError, v.positive_ints, [3], min_length=2)
     for value in ["12", 12, {12: 1}, []]:
         refused(ValueError, v.positive_ints, value)
