@@ -17,7 +17,15 @@ from statistics import NormalDist
 
 import numpy as np
 
-from companion.validation import binary_labels, fraction, function, integer, non_negative_int, probabilities
+from companion.validation import (
+    binary_labels,
+    fraction,
+    function,
+    integer,
+    non_negative_int,
+    positive_int,
+    probabilities,
+)
 
 
 @dataclass(frozen=True)
@@ -147,16 +155,11 @@ def proportion_ci(successes: int, total: int, *, confidence: float = 0.95) -> Pr
     >>> proportion_ci(5, 4)
     Traceback (most recent call last):
     ...
-    ValueError: successes and total must be integers with 0 <= successes <= total and total >= 1, got 5 and 4
+    ValueError: successes must be at most total (4), got 5
     """
-    numbers = [successes, total]
-    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in numbers) or not (
-        0 <= successes <= total and total >= 1
-    ):
-        raise ValueError(
-            "successes and total must be integers with 0 <= successes <= total and total >= 1, "
-            f"got {successes!r} and {total!r}"
-        )
+    successes, total = non_negative_int("successes", successes), positive_int("total", total)
+    if successes > total:
+        raise ValueError(f"successes must be at most total ({total}), got {successes}")
     confidence = fraction("confidence", confidence, "(0, 1)")
     z = NormalDist().inv_cdf((1 + confidence) / 2)
     p, n = successes / total, int(total)

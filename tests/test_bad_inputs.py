@@ -1,8 +1,9 @@
 """Property-based sweep of bad inputs over the public API of ``companion``.
 
 The package promises that a wrong shape, a NaN, an invalid SMILES, an
-unknown dataset name or a bad probability raises a ``ValueError`` (or
-``TypeError``) whose message names the parameter: never a crash deep inside
+unknown dataset name or a bad probability raises a ``ValueError`` (a
+``TypeError`` where an object such as a model is required and something else
+is given) whose message names the parameter: never a crash deep inside
 NumPy or TensorFlow, never a silently wrong answer. Hypothesis generates the
 bad inputs (wrong shapes and dtypes, NaN and infinity, empty arrays, values
 out of range, unknown names); every generated call must be rejected with a
@@ -66,17 +67,28 @@ sweep = settings(
 # ---------------------------------------------------------------------------
 # The check every case ends in
 
+#: Parameters that want an object (a Keras model, a random generator, a function): a wrong kind is a TypeError.
+OBJECT_PARAMETERS = {"model", "rng", "metric", "explain"}
+
 
 @pytest.fixture(scope="session")
 def reject(bad_input_counter) -> Callable[..., None]:
-    """``reject(call, parameter)``: ``call()`` must raise ValueError/TypeError naming ``parameter``."""
+    """``reject(call, parameter, error)``: ``call()`` must raise ``error`` naming ``parameter``.
 
-    def check(call: Callable[[], object], parameter: str) -> None:
+    ``error`` follows the rule of CONTRIBUTING.md ("Argument checks"): ValueError for a bad value
+    or a scalar of the wrong type, TypeError for an object of the wrong kind where an object
+    (a model, a random generator, a function, a DICOM dataset) is required. By default it is
+    TypeError for the parameters in ``OBJECT_PARAMETERS``, ValueError for all others.
+    """
+
+    def check(call: Callable[[], object], parameter: str, error: type[Exception] | None = None) -> None:
+        error = error or (TypeError if parameter in OBJECT_PARAMETERS else ValueError)
         # A warning (NumPy's ComplexWarning, say) is no substitute for an error: make it fail the case.
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             with pytest.raises((ValueError, TypeError)) as caught:
                 call()
+        assert isinstance(caught.value, error), f"{parameter}: expected {error.__name__}, got {caught.value!r}"
         message = str(caught.value)
         # Short names (x, w, b, X, y) must open the message ("x must ..."); longer ones may appear anywhere.
         pattern = rf"^{re.escape(parameter)}\b" if len(parameter) <= 2 else rf"(?<![\w]){re.escape(parameter)}(?![\w])"
@@ -628,7 +640,8 @@ def test_load_medmnist_rejects_unknown_names(reject, name, tmp_path_factory):
 @sweep
 @given(source=st.one_of(st.none(), st.integers(), st.just(b"not a file"), st.just("/nonexistent/slice.dcm")))
 def test_read_ct_slice_rejects_bad_sources(reject, source):
-    reject(lambda: ct.read_ct_slice(source), "source")
+    # A path that is not a readable file is a bad value; anything but a path or a Dataset, the wrong kind.
+    reject(lambda: ct.read_ct_slice(source), "source", ValueError if isinstance(source, str) else TypeError)
 
 
 @cache
@@ -757,7 +770,8 @@ def test_nearest_similarity_rejects_bad_fingerprints(reject, bad):
 @sweep
 @given(table=st.one_of(st.none(), WORDS, st.just({"logp": [1.0]}), st.just(pd.DataFrame({"logp": [1.0]}))))
 def test_lipinski_wants_the_descriptor_table(reject, table):
-    reject(lambda: chem.lipinski_violations(table), "table")
+    error = ValueError if isinstance(table, pd.DataFrame) else TypeError  # a table without the columns is a bad value
+    reject(lambda: chem.lipinski_violations(table), "table", error)
 
 
 # ---------------------------------------------------------------------------
@@ -939,4 +953,21 @@ CLOSED_GAPS = [
 
 @pytest.mark.parametrize(("module", "call", "parameter"), CLOSED_GAPS)
 def test_closed_gaps(reject, module, call, parameter):
+    reject(lambda: call(importlib.import_module(f"companion.{module}")), parameter)
+
+
+# The same mistake raises the same exception in every module: these once raised the other kind.
+SAME_MISTAKE_SAME_ERROR = [
+    _case("data", lambda m: m.load_pima(zeros_as_missing="yes"), "zeros_as_missing", "load_pima: text flag"),
+    _case("data", lambda m: m.load_pima(directory=3), "directory", "load_pima: number directory"),
+    _case("chem", lambda m: m.to_mol(3), "smiles", "to_mol: a number for a SMILES"),
+    _case("chem", lambda m: m.morgan_fingerprints("CCO"), "smiles", "morgan_fingerprints: one string for many"),
+    _case("intervals", lambda m: m.bootstrap_ci("auc", Y_TRUE, Y_SCORE), "metric", "bootstrap_ci: text metric"),
+    _case("evaluation", lambda m: m.check_no_group_overlap(a=[{1}], b=[2]), "a", "group overlap: sets as groups"),
+    _case("privacy", lambda m: m.per_example_losses("model", [[1.0]], [1]), "model", "per_example_losses: text"),
+]
+
+
+@pytest.mark.parametrize(("module", "call", "parameter"), SAME_MISTAKE_SAME_ERROR)
+def test_same_mistake_same_error(reject, module, call, parameter):
     reject(lambda: call(importlib.import_module(f"companion.{module}")), parameter)

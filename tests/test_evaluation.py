@@ -239,8 +239,9 @@ def test_wilson_interval_narrows_with_more_cases_and_with_lower_confidence():
 
 @pytest.mark.parametrize(
     ("successes", "total", "message"),
-    [(5, 4, "0 <= successes <= total"), (-1, 4, "0 <= successes <= total"), (1, 0, "total >= 1"),
-     (1.5, 4, "must be integers"), (True, 4, "must be integers")],
+    [(5, 4, r"^successes must be at most total \(4\), got 5"), (-1, 4, "^successes must be a non-negative integer"),
+     (1, 0, "^total must be a positive integer"), (1.5, 4, "^successes must be a non-negative integer"),
+     (True, 4, "^successes must be a non-negative integer")],
 )
 def test_wilson_interval_rejects_bad_counts(successes, total, message):
     with pytest.raises(ValueError, match=message):
