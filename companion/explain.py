@@ -329,7 +329,7 @@ def randomisation_check(
     explain : callable, optional
         ``explain(model, images) -> maps`` of shape (n, H, W), for another
         method than Grad-CAM (for example the positive part of
-        :func:`integrated_gradients` summed over channels); ``layer_name``
+        :func:`companion.attributions.integrated_gradients` summed over channels); ``layer_name``
         is then unused.
 
     Returns

@@ -218,7 +218,7 @@ class ChestCTSet:
 
     @property
     def bands(self) -> np.ndarray:
-        """Each slice's nodule size band (:func:`size_band`), ``""`` without nodule."""
+        """Each slice's nodule size band (:func:`companion.phantom.size_band`), ``""`` without nodule."""
         return size_band(self.diameter_mm)
 
 
@@ -248,7 +248,7 @@ def simulate_chest_ct(
 ) -> ChestCTSet:
     """Simulate ``n`` chest CT slices, some with a lung nodule: a teaching simulator, not patient data.
 
-    Each slice is a random :func:`chest_phantom` scanned as in
+    Each slice is a random :func:`companion.phantom.chest_phantom` scanned as in
     :func:`acquire`, all slices at once (two matrix products, see
     :func:`projection_matrices`). The anatomy of slice *i* and its noise
     come from separate random streams derived from ``seed``: the same seed
