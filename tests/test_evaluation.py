@@ -346,6 +346,11 @@ def test_check_no_group_overlap_names_every_pair():
         check_no_group_overlap(train=[1, 2])
 
 
+def test_groups_that_cannot_identify_a_patient_are_a_value_error():
+    with pytest.raises(ValueError, match=r"^train must hold group identifiers"):
+        check_no_group_overlap(train=[{1}, {2}], test=[3])
+
+
 @pytest.mark.parametrize(
     ("groups", "kwargs", "message"),
     [
@@ -367,8 +372,3 @@ def test_module_does_not_import_tensorflow():
     code = "import companion.evaluation, sys; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False", evaluation.__name__
-
-
-def test_groups_that_cannot_identify_a_patient_are_a_value_error():
-    with pytest.raises(ValueError, match=r"^train must hold group identifiers"):
-        check_no_group_overlap(train=[{1}, {2}], test=[3])
