@@ -29,21 +29,20 @@ import argparse
 import sys
 import time
 
+import numpy as np
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+
 import companion
+from companion import data
+from companion.backend import keras
+from companion.clinical import build_diagnosis_mlp
 
 companion.setup(verbose=False)
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.impute import SimpleImputer  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
-
-from companion import data  # noqa: E402
-from companion.models import build_diagnosis_mlp  # noqa: E402
 
 
 def split(frame):

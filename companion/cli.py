@@ -28,10 +28,7 @@ from packaging.specifiers import SpecifierSet
 import companion
 from companion import DISTRIBUTION, classroom, data
 
-TENSORFLOW_PROBE = (
-    "import companion; companion.quiet_tensorflow(); "
-    "import tensorflow as tf, keras; print(tf.__version__, keras.__version__)"
-)
+TENSORFLOW_PROBE = "from companion.backend import keras, tf; print(tf.__version__, keras.__version__)"
 
 
 @dataclass

@@ -24,7 +24,7 @@ companion`` does not.
 
 Examples
 --------
->>> from companion.models import build_diagnosis_mlp
+>>> from companion.clinical import build_diagnosis_mlp
 >>> model = build_diagnosis_mlp()
 >>> count_parameters(model)
 {'trainable': 221, 'non_trainable': 0, 'total': 221}
@@ -41,12 +41,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from companion import quiet_tensorflow
+from companion.backend import keras
 from companion.validation import keras_model, non_negative_int, positive_int, positive_ints
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
 
 #: Layers whose multiply-adds :func:`count_flops` counts.
 COUNTED_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D")

@@ -25,7 +25,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from companion import quiet_logger, quiet_tensorflow
+from companion import quiet_logger
+from companion.backend import keras, tf
 from companion.validation import (
     finite_array,
     fraction,
@@ -36,11 +37,6 @@ from companion.validation import (
     positive_int,
     positive_number,
 )
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
-import tensorflow as tf  # noqa: E402
 
 
 def _xy(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:

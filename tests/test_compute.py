@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from companion.compute import (  # noqa: E402
+from companion.backend import keras
+from companion.clinical import build_diagnosis_mlp
+from companion.compute import (
     count_flops,
     count_parameters,
     layer_costs,
@@ -14,7 +14,7 @@ from companion.compute import (  # noqa: E402
     quantize_int8,
     time_epoch,
 )
-from companion.models import build_diagnosis_mlp, build_nodule_cnn  # noqa: E402
+from companion.imaging import build_nodule_cnn
 
 
 @pytest.fixture(scope="module")

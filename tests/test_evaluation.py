@@ -5,16 +5,15 @@ import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score, roc_auc_score
 
 from companion.evaluation import (
-    bootstrap_ci,
     brier_score,
     calibration,
     check_no_group_overlap,
     clinical_metrics,
     group_train_test_split,
     predictive_values,
-    proportion_ci,
     threshold_for_target,
 )
+from companion.intervals import bootstrap_ci, proportion_ci
 
 
 def scored_patients(n=300, seed=0, prevalence=0.35):

@@ -1,21 +1,12 @@
 """Tests of companion.explain: Grad-CAM, the pointing game, the randomisation check, input attributions."""
 
-import keras
 import numpy as np
 import pytest
 
-from companion.explain import (
-    completeness_gap,
-    grad_cam,
-    gradient_x_input,
-    input_gradients,
-    integrated_gradients,
-    last_conv_layer_name,
-    peak_positions,
-    permutation_importance_auc,
-    pointing_game,
-    randomisation_check,
-)
+from companion.attributions import completeness_gap, gradient_x_input, input_gradients, integrated_gradients
+from companion.backend import keras
+from companion.explain import grad_cam, last_conv_layer_name, peak_positions, pointing_game, randomisation_check
+from companion.importance import permutation_importance_auc
 
 
 def small_cnn(seed=0):

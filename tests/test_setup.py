@@ -54,6 +54,12 @@ NUMPY_ONLY_MODULES = [
     "companion.evaluation",
     "companion.exercises.feedback",
     "companion.book_toc",
+    "companion.intervals",
+    "companion.importance",
+    "companion.ct",
+    "companion.phantom",
+    "companion.chem",
+    "companion.data.medmnist",
 ]
 # What each import leaves out: `import companion` itself does not even import NumPy or matplotlib.
 HEAVY = {"companion": ["tensorflow", "keras", "matplotlib", "numpy"]}

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from companion import data, quiet_tensorflow  # noqa: E402
+from companion import data
+from companion.backend import keras
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "diagnosis" / "clinical_data.ipynb"
@@ -38,7 +37,6 @@ WOMEN, EPOCHS = 150, 4  # 15 batches of 10 per epoch: a few seconds for both run
 
 @pytest.fixture(scope="module")
 def pima():
-    quiet_tensorflow()
     raw = data.load_pima()
     return raw[data.PIMA_FEATURES].to_numpy(dtype=float)[:WOMEN], raw["diabetes"].to_numpy()[:WOMEN]
 

@@ -12,7 +12,7 @@ def check_tox_masked_loss(answer: Any) -> bool:
     """Check the masked loss of a molecule with labels (1, missing, 0) and predictions (0.8, 0.5, 0.4).
 
     Natural logarithms; the loss is averaged over all three tasks, as in
-    :func:`companion.models.masked_binary_crossentropy`.
+    :func:`companion.toxicity.masked_binary_crossentropy`.
 
     Examples
     --------

@@ -1,101 +1,23 @@
-"""Keras model builders used by the chapters.
+"""The drug-discovery networks: a fingerprint regressor and a multitask toxicity classifier.
 
-Importing this module imports Keras, and so TensorFlow; ``import companion``
-does not. TensorFlow's start-up messages are silenced first.
+Molecules become fingerprints in :mod:`companion.chem` (RDKit only); the
+networks that learn from them live here. The multitask network's loss,
+:func:`masked_binary_crossentropy`, skips the labels that were never
+measured. Importing this module imports Keras, and so TensorFlow; ``import
+companion`` does not.
 
 Examples
 --------
->>> model = build_diagnosis_mlp()
->>> [layer.units for layer in model.layers], model.count_params()
-([12, 8, 1], 221)
+>>> build_multitask_mlp(16, 3, hidden=(8,)).output_shape
+(None, 3)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from companion import quiet_tensorflow
-from companion.validation import fraction, one_of, positive_int, positive_ints, positive_number, text
-
-quiet_tensorflow()
-
-import keras  # noqa: E402  (after quieting TensorFlow's start-up log)
-
-#: Hidden-layer activations accepted by :func:`build_diagnosis_mlp`.
-HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "selu", "silu", "leaky_relu")
-
-
-def build_diagnosis_mlp(
-    n_features: int = 8,
-    hidden: Sequence[int] = (12, 8),
-    activation: str = "relu",
-    learning_rate: float | None = None,
-    *,
-    name: str = "diagnosis_mlp",
-) -> keras.Sequential:
-    """A compiled fully connected network that outputs a probability of disease.
-
-    The defaults reproduce the source text's Keras example: 8 inputs, hidden
-    layers of 12 and 8 ReLU units, one sigmoid output (221 parameters),
-    binary cross-entropy and Adam. The source wrote the input as
-    ``Dense(12, input_dim=8)``, the Keras 2 spelling; Keras 3 uses an
-    explicit ``keras.Input(shape=(8,))``.
-
-    Parameters
-    ----------
-    n_features : int, default 8
-        Number of input features.
-    hidden : sequence of int, default (12, 8)
-        Units of each hidden layer; ``()`` gives logistic regression.
-    activation : str, default "relu"
-        Activation of the hidden layers, one of :data:`HIDDEN_ACTIVATIONS`.
-    learning_rate : float, optional
-        Adam's step size; ``None`` keeps Keras's default (0.001), as the
-        source's ``optimizer="adam"`` does.
-    name : str, default "diagnosis_mlp"
-        Name of the Keras model.
-
-    Returns
-    -------
-    keras.Sequential
-        Compiled with ``binary_crossentropy``, Adam and the metric
-        ``accuracy``. Weights are drawn from Keras's
-        random state: call ``keras.utils.set_random_seed`` first for
-        reproducible runs.
-
-    Raises
-    ------
-    ValueError
-        For a non-positive or non-integer size, an unknown activation or a
-        learning rate that is not a positive finite number.
-
-    Examples
-    --------
-    >>> build_diagnosis_mlp(hidden=(4,)).count_params()  # 8*4+4 + 4+1
-    41
-    >>> build_diagnosis_mlp(hidden=(0,))
-    Traceback (most recent call last):
-    ...
-    ValueError: hidden[0] must be a positive integer, got 0
-    """
-    n_features = positive_int("n_features", n_features)
-    sizes = positive_ints("hidden", hidden, min_length=0)
-    activation, name = one_of("activation", activation, HIDDEN_ACTIVATIONS), text("name", name)
-    if learning_rate is not None:
-        positive_number("learning_rate", learning_rate)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(n_features,)),
-            *(keras.layers.Dense(units, activation=activation) for units in sizes),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ],
-        name=name,
-    )
-    optimizer = keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(float(learning_rate))
-    # Accuracy only, as in the source. The chapters compute the AUC with scikit-learn on held-out
-    # data; a Keras AUC metric, updated at every step, made training this small network ~40 % slower.
-    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
-    return model
+from companion.backend import keras
+from companion.validation import fraction, positive_int, positive_ints, positive_number
 
 
 def build_fingerprint_mlp(
@@ -165,7 +87,7 @@ def _hidden_stack(
     for units in sizes:
         layers.append(keras.layers.Dense(units, activation="relu"))
         if dropout > 0:
-            layers.append(keras.layers.Dropout(float(dropout)))
+            layers.append(keras.layers.Dropout(dropout))
     return layers
 
 
@@ -283,73 +205,4 @@ def build_multitask_mlp(
     layers.append(keras.layers.Dense(n_tasks, activation="sigmoid"))
     model = keras.Sequential(layers, name=name)
     model.compile(loss=masked_binary_crossentropy, optimizer=keras.optimizers.Adam(float(learning_rate)))
-    return model
-
-
-def build_nodule_cnn(size: int = 64, learning_rate: float = 1e-2, *, name: str = "nodule_cnn") -> keras.Model:
-    """A compiled small CNN that outputs the probability that a CT slice contains a nodule.
-
-    The network of the imaging chapter: a random left-right flip (active only
-    in training), three blocks of a 3 × 3 convolution without bias, batch
-    normalisation and ReLU (16, 16 and 32 filters; the first two blocks
-    followed by 2 × 2 max pooling), global max pooling (the strongest
-    response anywhere: "is there a nodule anywhere?") and one sigmoid unit.
-    The convolutions are named ``conv1`` to ``conv3`` and the ReLU layers
-    ``relu1`` to ``relu3``, so Grad-CAM can name the layer it explains
-    (``relu3`` is the last feature map, a quarter of the image's side).
-
-    Parameters
-    ----------
-    size : int, default 64
-        Side of the square one-channel input images, in pixels; a multiple
-        of 4 (two poolings halve it twice).
-    learning_rate : float, default 0.01
-        Adam's step size; batch normalisation tolerates this large a step.
-    name : str, default "nodule_cnn"
-        Name of the Keras model.
-
-    Returns
-    -------
-    keras.Model
-        Compiled with ``binary_crossentropy``, Adam and the metric ``auc``
-        (ROC AUC). Weights come from Keras's random state: call
-        ``keras.utils.set_random_seed`` first for reproducible runs.
-
-    Raises
-    ------
-    ValueError
-        For a size that is not a positive multiple of 4 or a learning rate
-        that is not a positive finite number.
-
-    Examples
-    --------
-    >>> model = build_nodule_cnn()
-    >>> model.output_shape, model.get_layer("relu3").output.shape
-    ((None, 1), (None, 16, 16, 32))
-    >>> model.count_params()  # 9 * (1*16 + 16*16 + 16*32) + 4 * (16 + 16 + 32) + 32 + 1
-    7345
-    >>> build_nodule_cnn(size=30)
-    Traceback (most recent call last):
-    ...
-    ValueError: size must be a positive multiple of 4 (pixels), got 30
-    """
-    if positive_int("size", size) % 4:
-        raise ValueError(f"size must be a positive multiple of 4 (pixels), got {size!r}")
-    learning_rate, name = positive_number("learning_rate", learning_rate), text("name", name)
-    inputs = keras.Input(shape=(int(size), int(size), 1))
-    x = keras.layers.RandomFlip("horizontal")(inputs)
-    for i, filters in enumerate((16, 16, 32)):
-        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = keras.layers.BatchNormalization(momentum=0.9)(x)
-        x = keras.layers.ReLU(name=f"relu{i + 1}")(x)
-        if i < 2:
-            x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.GlobalMaxPooling2D()(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs, name=name)
-    model.compile(
-        optimizer=keras.optimizers.Adam(float(learning_rate)),
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.AUC(name="auc")],
-    )
     return model

@@ -1,14 +1,10 @@
-"""companion.models: the source text's architecture, a working compiled model, bad arguments."""
-
-import subprocess
-import sys
+"""companion.clinical: the source text's architecture, a working compiled model, bad arguments."""
 
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from companion.models import build_diagnosis_mlp  # noqa: E402
+from companion.backend import keras
+from companion.clinical import build_diagnosis_mlp
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +60,3 @@ def test_bad_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_diagnosis_mlp(**kwargs)
 
-
-def test_importing_companion_does_not_import_models_or_tensorflow():
-    code = "import companion, sys; print('companion.models' in sys.modules, 'tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False False"
