@@ -5,13 +5,8 @@ Each method explains one number per input: the model's output for
 gradients' attributions add up to that number's change from a baseline, and
 :func:`completeness_gap` measures how far they do. The methods work for a
 tabular network and for an image network alike. Importing this module imports
-Keras, and so TensorFlow; ``import companion`` does not.
-
-Examples
---------
->>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="ones")])
->>> input_gradients(model, [[3.0, -1.0]], use_logit=False).tolist()
-[[1.0, 1.0]]
+Keras, and so TensorFlow; ``import companion`` does not. Each function's
+docstring has an example on a one-layer network whose answer can be worked out by hand.
 """
 
 from __future__ import annotations

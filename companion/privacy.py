@@ -361,9 +361,11 @@ def federated_averaging(
 
     Examples
     --------
+    Two hospitals, 10 and 30 patients, two features each:
+
     >>> keras.utils.set_random_seed(0)
-    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
     >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
     >>> weights = federated_averaging(model, [(X[:10], y[:10]), (X[10:], y[10:])], rounds=3)
     >>> [w.shape for w in weights]
     [(2, 1), (1,)]

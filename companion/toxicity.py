@@ -187,8 +187,7 @@ def build_multitask_mlp(
     Raises
     ------
     ValueError
-        For a non-positive size, a dropout outside [0, 1) or a learning
-        rate that is not a positive number.
+        For what :func:`build_fingerprint_mlp` refuses, and fewer than one task.
 
     Examples
     --------
