@@ -29,7 +29,8 @@ def only_forwards(tree: ast.Module) -> bool:
             isinstance(target, ast.Name) and target.id == "__all__" for target in targets
         )
 
-    return all(forwarding(node) for node in tree.body)
+    imports = any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body)
+    return imports and all(forwarding(node) for node in tree.body)
 
 
 def test_the_package_has_modules():
@@ -53,3 +54,24 @@ def test_forwarding_check_recognises_a_forwarding_module():
     working = ast.parse("from companion.backend import keras\n\ndef f():\n    return keras\n")
     assert only_forwards(forwarding)
     assert not only_forwards(working)
+
+
+def documented_modules() -> str:
+    """The module map of CONTRIBUTING.md ("Where code goes"): the table's first column."""
+    text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `companion/")]
+    assert rows, "CONTRIBUTING.md has no module map"
+    return "\n".join(row.split(" | ")[0] for row in rows)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=name)
+def test_every_module_is_in_the_module_map(path):
+    table = documented_modules()
+    relative = path.relative_to(PACKAGE)
+    folder = f"`companion/{relative.parent}/" if relative.parent != Path(".") else None
+    listed = (
+        f"`companion/{relative.as_posix()}`" in table
+        or f"`{relative.name}`" in table  # a short name in a row that starts with its folder's module
+        or (folder is not None and (f"{folder}`" in table or f"{folder}<chapter>.py`" in table))
+    )
+    assert listed, f"{name(path)} is not in CONTRIBUTING.md's module map: say what it holds and who uses it"
