@@ -130,3 +130,9 @@ def test_exercise_check_accepts_the_right_hounsfield_value(capsys):
     assert not check_imaging_hounsfield(None)
     assert not check_imaging_hounsfield("sixty")
     assert capsys.readouterr().out.count("Not yet:") == 3
+
+
+@pytest.mark.parametrize("size", [30, 2, 0])
+def test_nodule_cnn_needs_a_size_that_two_poolings_can_halve(size):
+    with pytest.raises(ValueError, match=r"^size must be (a positive multiple of 4|an integer of at least 4)"):
+        imaging.build_nodule_cnn(size=size)
