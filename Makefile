@@ -108,8 +108,9 @@ check-edition: $(STAMP)
 check-install: $(STAMP)
 	CHECK_WHEEL=1 CHECK_COLAB=1 $(BIN)/python -m pytest -n 2 --dist loadfile tests/test_wheel_install.py tests/test_colab.py
 
+# Two browsers side by side: axe-core's checks keep Chromium busy on one core each.
 check-browser: $(STAMP)
-	CHECK_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py
+	CHECK_BROWSER=1 $(BIN)/python -m pytest -n 2 tests/test_browser.py
 
 # Executes nothing: compares the numbers every chapter glued in the tests' run (nbval, with
 # COMPANION_GLUE_RECORD=$(GLUE_RECORD), as .ci/run sets it) and in the book build.

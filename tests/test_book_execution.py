@@ -1,9 +1,12 @@
-"""The book executes its chapters quietly: a tiny book run the way ``make book`` runs them.
+"""The book executes its chapters quietly, and side by side: tiny books run the way ``make book`` runs them.
 
-A one-cell notebook is executed by myst-nb through jupyter-cache (``nb_execution_mode = "cache"``,
+Small notebooks are executed by myst-nb through jupyter-cache (``nb_execution_mode = "cache"``,
 as ``execute_notebooks: cache`` in _config.yml asks), with the local extensions that _config.yml
 lists. The build log must not carry ipykernel's "running over TCP without encryption" warning,
 which the book's build printed once per chapter (book/_ext/encrypted_kernels.py removes its cause).
+With ``chapter_execution_workers`` above 1 (book/_ext/parallel_execution.py) the chapters are
+executed before Sphinx reads them, each in its own folder, and myst-nb only reads them from the
+cache; a chapter that fails there is executed again by myst-nb, which reports its error.
 """
 
 from __future__ import annotations
@@ -24,29 +27,61 @@ def local_extensions() -> dict[str, Path]:
     return {name: ROOT / folder for name, folder in config["sphinx"]["local_extensions"].items()}
 
 
-def test_executing_a_chapter_logs_no_unencrypted_kernel_warning(tmp_path):
+def build(tmp_path: Path, chapters: dict[str, str], settings: str = "") -> tuple[int, str]:
+    """Build a book of one-cell chapters (``{path: code}``) with the book's extensions: exit code and log."""
     source = tmp_path / "src"
-    source.mkdir()
-    notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# A chapter"), nbformat.v4.new_code_cell("print(6 * 7)")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.write(notebook, source / "chapter.ipynb")
+    for index, (path, code) in enumerate(chapters.items()):
+        notebook = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell(f"# Chapter {index}"), nbformat.v4.new_code_cell(code)],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        )
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, source / path)
     extensions = local_extensions()
     paths = sorted({str(folder) for folder in extensions.values()})
+    first = Path(next(iter(chapters))).with_suffix("").as_posix()
     (source / "conf.py").write_text(
         f"import sys\nsys.path[:0] = {paths!r}\n"
         f"extensions = ['myst_nb', *{sorted(extensions)!r}]\n"
-        "root_doc = 'chapter'\n"
+        f"root_doc = {first!r}\n"
         "nb_execution_mode = 'cache'\n"
-        f"nb_execution_cache_path = {str(tmp_path / 'cache')!r}\n"
+        f"nb_execution_cache_path = {str(tmp_path / 'cache')!r}\n" + settings
     )
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", str(source), str(tmp_path / "html")],
         capture_output=True, text=True, timeout=300,
     )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_executing_a_chapter_logs_no_unencrypted_kernel_warning(tmp_path):
+    code, log = build(tmp_path, {"chapter.ipynb": "print(6 * 7)"})
+    assert code == 0, log
     assert "Executed notebook" in log, log  # the chapter really ran in a kernel
     assert "42" in (tmp_path / "html" / "chapter.html").read_text(encoding="utf-8")
     assert "without encryption" not in log, log
+
+
+def test_chapters_run_side_by_side_in_their_own_folders_and_sphinx_reads_them_from_the_cache(tmp_path):
+    chapters = {
+        # The code differs: jupyter-cache matches notebooks by their code, and would share one result.
+        "a/one.ipynb": "import os; print('ran in', os.path.basename(os.getcwd()))  # one",
+        "b/two.ipynb": "import os; print('ran in', os.path.basename(os.getcwd()))  # two",
+    }
+    code, log = build(tmp_path, chapters, "chapter_execution_workers = 2\n")
+    assert code == 0, log
+    assert "executing 2 chapter(s), 2 at a time" in log, log
+    assert "Executed notebook" not in log, "myst-nb executed a chapter again instead of reading the cache"
+    assert log.count("Using cached notebook") == 2, log
+    for folder, name in (("a", "one"), ("b", "two")):
+        assert f"ran in {folder}" in (tmp_path / "html" / folder / f"{name}.html").read_text(encoding="utf-8")
+    assert "without encryption" not in log, log
+
+
+def test_a_chapter_that_fails_side_by_side_is_executed_again_and_its_error_reported(tmp_path):
+    chapters = {"good.ipynb": "print('fine')", "bad.ipynb": "raise ValueError('the error the reader must see')"}
+    code, log = build(tmp_path, chapters, "chapter_execution_workers = 2\n")
+    assert "left to myst-nb, which reports their errors" in log, log
+    assert "Executing notebook failed: CellExecutionError" in log, log
+    assert "the error the reader must see" in log, log
+    assert log.count("Using cached notebook") == 1, log  # the good chapter is not executed twice
