@@ -26,34 +26,27 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 
-def stale_chapters(app: Sphinx) -> list[Path]:
-    """The notebooks (``.ipynb``) of the book that the execution cache does not hold yet."""
-    cache = get_cache(cache_path(app))
-    chapters = []
-    for docname in sorted(app.env.found_docs):
-        path = Path(app.env.doc2path(docname))
-        if path.suffix == ".ipynb":
-            record = cache.add_nb_to_project(str(path))
-            if cache.get_cached_project_nb(record.pk) is None:
-                chapters.append(path)
-    return chapters
-
-
 def cache_path(app: Sphinx) -> str:
     """Where myst-nb keeps executed notebooks (its own rule: beside the output folder by default)."""
     return app.config.nb_execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+
+
+def stale_chapters(app: Sphinx, cache) -> list:
+    """The project records of the book's notebooks (``.ipynb``) that ``cache`` does not hold yet."""
+    app.env.find_files(app.config, app.builder)  # the documents Sphinx is about to read
+    records = [cache.add_nb_to_project(str(app.env.doc2path(docname))) for docname in sorted(app.env.found_docs)
+               if Path(app.env.doc2path(docname)).suffix == ".ipynb"]
+    return [record for record in records if cache.get_cached_project_nb(record.pk) is None]
 
 
 def execute_stale_chapters(app: Sphinx) -> None:
     workers = app.config.chapter_execution_workers
     if workers <= 1 or app.config.nb_execution_mode != "cache":
         return
-    app.env.find_files(app.config, app.builder)  # the documents Sphinx is about to read
-    chapters = stale_chapters(app)
-    if not chapters:
-        return
     cache = get_cache(cache_path(app))
-    records = [cache.get_project_record(str(path)) for path in chapters]
+    records = stale_chapters(app, cache)
+    if not records:
+        return
     jobs = [ProcessData(record.pk, record.uri, cache, app.config.nb_execution_timeout,
                         app.config.nb_execution_allow_errors) for record in records]
     logger.info(f"executing {len(jobs)} chapter(s), {workers} at a time")
