@@ -1,4 +1,4 @@
-"""Command line: ``python -m companion doctor | start | student | edition``.
+"""Command line: ``python -m companion doctor | start | student | edition | pull-link``.
 
 ``doctor`` checks that a machine can run the course and prints a readable
 report; it exits with status 1 when anything is wrong, so scripts and
@@ -10,6 +10,9 @@ student edition, for a teacher to hand out. Both refuse a folder that is not
 empty unless ``--force`` is given, and exit with status 1 when they refuse.
 
 ``edition`` writes the reader's edition from the built book (``make notebooks``).
+
+``pull-link --hub URL`` prints the nbgitpuller link that puts a published branch of the
+course (``--branch student`` or ``notebooks``) into each learner's home on that hub.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import companion
-from companion import DISTRIBUTION, classroom, data
+from companion import DISTRIBUTION, classroom, data, pull_link
 
 TENSORFLOW_PROBE = "from companion.backend import keras, tf; print(tf.__version__, keras.__version__)"
 
@@ -186,6 +189,17 @@ def run_edition(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_pull_link(args: argparse.Namespace) -> int:
+    """``pull-link``: print the link, or say what is wrong with the hub's address."""
+    try:
+        link = pull_link.pull_link(args.hub, repository=args.repository, branch=args.branch, interface=args.interface)
+    except ValueError as error:
+        print(f"No link: {error}", file=sys.stderr)
+        return 1
+    print(link)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +233,22 @@ def build_parser() -> argparse.ArgumentParser:
     edition_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
     edition_parser.add_argument("--root", type=Path, default=Path("."), help="the course's folder (default: here)")
     edition_parser.set_defaults(run=run_edition)
+    link_parser = commands.add_parser(
+        "pull-link", help="print the nbgitpuller link that puts the course into each learner's home on a JupyterHub"
+    )
+    link_parser.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.edu")
+    link_parser.add_argument(
+        "--branch",
+        default="student",
+        help=f"published branch: {'; '.join(f'{b}, {w}' for b, w in pull_link.BRANCHES.items())}",
+    )
+    link_parser.add_argument(
+        "--repository", default=pull_link.COURSE_REPOSITORY, help="repository to pull from (any git URL or path)"
+    )
+    link_parser.add_argument(
+        "--interface", choices=["lab", "tree"], default="lab", help="open JupyterLab (default) or the classic tree"
+    )
+    link_parser.set_defaults(run=run_pull_link)
     return parser
 
 
