@@ -1,4 +1,4 @@
-"""Command line: ``python -m companion doctor | start | student | edition | pull-link``.
+"""Command line: ``python -m companion doctor | start | student | edition | publish | pull-link``.
 
 ``doctor`` checks that a machine can run the course and prints a readable
 report; it exits with status 1 when anything is wrong, so scripts and
@@ -10,6 +10,9 @@ student edition, for a teacher to hand out. Both refuse a folder that is not
 empty unless ``--force`` is given, and exit with status 1 when they refuse.
 
 ``edition`` writes the reader's edition from the built book (``make notebooks``).
+
+``publish DIR --repository R --branch B`` commits an edition onto a branch, on top of its
+history, so that learners' second pulls merge (:mod:`companion.publish`).
 
 ``pull-link --hub URL`` prints the nbgitpuller link that puts a published branch of the
 course (``--branch student`` or ``notebooks``) into each learner's home on that hub.
@@ -29,7 +32,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import companion
-from companion import DISTRIBUTION, classroom, data, pull_link
+from companion import DISTRIBUTION, classroom, data, publish, pull_link
 
 TENSORFLOW_PROBE = "from companion.backend import keras, tf; print(tf.__version__, keras.__version__)"
 
@@ -189,6 +192,17 @@ def run_edition(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_publish(args: argparse.Namespace) -> int:
+    """``publish``: commit the edition onto the branch and push it."""
+    try:
+        commit = publish.publish_branch(args.folder, args.repository, args.branch, args.message)
+    except (ValueError, RuntimeError) as error:
+        print(f"Nothing published: {error}", file=sys.stderr)
+        return 1
+    print(f"Published {args.folder} as commit {commit[:12]} on branch {args.branch} of {args.repository}")
+    return 0
+
+
 def run_pull_link(args: argparse.Namespace) -> int:
     """``pull-link``: print the link, or say what is wrong with the hub's address."""
     try:
@@ -233,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     edition_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
     edition_parser.add_argument("--root", type=Path, default=Path("."), help="the course's folder (default: here)")
     edition_parser.set_defaults(run=run_edition)
+    publish_parser = commands.add_parser(
+        "publish", help="commit an edition onto a git branch, on top of its history, and push it"
+    )
+    publish_parser.add_argument("folder", type=Path, help="the edition's folder (e.g. _build/notebooks)")
+    publish_parser.add_argument("--repository", required=True, help="git URL, or path of a local repository")
+    publish_parser.add_argument("--branch", default="student", help="branch to publish to (default: student)")
+    publish_parser.add_argument("--message", default="Publish the course's notebooks", help="commit message")
+    publish_parser.set_defaults(run=run_publish)
     link_parser = commands.add_parser(
         "pull-link", help="print the nbgitpuller link that puts the course into each learner's home on a JupyterHub"
     )
