@@ -12,7 +12,7 @@ LOCK_PYTHON   := 3.11
 LOCK_PLATFORM := Linux-x86_64
 PLATFORM   ?= $(shell uname -s)-$(shell uname -m)
 PY_VERSION ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-EXTRAS     := tensorflow,lab,book,dev
+EXTRAS     := tensorflow,lab,classroom,book,dev
 # LATEST=1 (make install LATEST=1, the weekly CI job): the newest releases within the ranges of
 # pyproject.toml instead of the lock, upgraded in place in the same .venv, even if it is installed.
 LATEST     ?=
@@ -139,29 +139,35 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/chapter_times.py
 
+# The tools of package-lock.json, installed by npm ci (online): jscpd for make lint, and
+# configurable-http-proxy, the proxy in front of the classroom's JupyterHub.
+JSCPD      := node_modules/.bin/jscpd
+PROXY      := node_modules/.bin/configurable-http-proxy
+NODE_TOOLS := node_modules/.installed
+
 # Style and errors (ruff); the citation file and the workflows against their schemas; the
 # workflows' security audit (zizmor, offline: no look-up of action versions); and no block of
 # six or more lines repeated in the package, within a file or across files, also with other
 # names (jscpd, from package-lock.json: `make lint-tools`, online, installs it).
-JSCPD := node_modules/.bin/jscpd
-lint: $(STAMP) $(JSCPD)
+lint: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.citation-file-format CITATION.cff
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 	$(JSCPD) --min-lines 6 --ignore-identifiers --format python --no-colors --exit-code 1 companion
 
-lint-tools: $(JSCPD)
+node-tools: $(NODE_TOOLS)
+lint-tools: node-tools
 
-$(JSCPD): package-lock.json
+$(NODE_TOOLS): package-lock.json
 	npm ci --no-audit --no-fund
-	touch $(JSCPD)
+	touch $(NODE_TOOLS)
 
 # --build-deps-for wheel: pip-compile then resolves from the metadata that the build backend
 # writes, which keeps the platform markers of the tensorflow extra (its static reading of
 # pyproject.toml drops them and would lock tensorflow and tensorflow-cpu together).
 lock: $(STAMP)
-	$(BIN)/pip-compile --build-deps-for wheel --extra tensorflow --extra lab --extra book --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+	$(BIN)/pip-compile --build-deps-for wheel --extra tensorflow --extra lab --extra classroom --extra book --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
 	    --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
