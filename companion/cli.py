@@ -16,11 +16,16 @@ history, so that learners' second pulls merge (:mod:`companion.publish`).
 
 ``pull-link --hub URL`` prints the nbgitpuller link that puts a published branch of the
 course (``--branch student`` or ``notebooks``) into each learner's home on that hub.
+
+``classroom`` starts the course's JupyterHub for a class on this machine (:mod:`companion.classroom_hub`)
+and runs until Ctrl-C or SIGTERM, which stop the hub, the proxy and every learner's server;
+``classroom --remove`` deletes the students' accounts that it created, with their files.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
@@ -214,6 +219,51 @@ def run_pull_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_classroom(args: argparse.Namespace) -> int:
+    """``classroom``: prepare the class, start its hub, and stop everything on Ctrl-C or SIGTERM."""
+    from companion import classroom_hub, hub, hub_users
+
+    if args.remove:
+        try:
+            removed = hub_users.remove_students()
+        except PermissionError as error:
+            print(f"Nothing removed: {error}", file=sys.stderr)
+            return 1
+        print(f"Removed {len(removed)} student account(s) and their files: {', '.join(removed) or 'none'}")
+        return 0
+    try:
+        room = classroom_hub.prepare(
+            state=args.state, edition=args.edition, students=args.students, address=args.address,
+            port=args.port, repository=args.repository, proxy=args.proxy,
+        )
+    except (hub.PortInUseError, FileNotFoundError, ValueError, RuntimeError, PermissionError) as error:
+        print(f"The classroom did not start: {error}", file=sys.stderr)
+        return 1
+
+    def stop_on(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_on)
+    try:
+        room.hub.start()
+        print(room.announcement(), flush=True)
+        while room.hub.process.poll() is None:
+            time.sleep(1)
+        status = room.hub.process.returncode
+        print(f"The hub stopped by itself (exit {status}):\n{room.hub.log_tail()}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:
+        print(f"The classroom did not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Stopping the hub, the proxy and every learner's server...", flush=True)
+        return 0
+    finally:
+        killed = room.hub.stop()
+        signal.signal(signal.SIGTERM, previous)
+        print(f"Stopped{f'; killed {len(killed)} process(es) that outlived the hub' if killed else ''}.", flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m companion", description="Deep Learning in Medicine: course tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -271,7 +321,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--interface", choices=["lab", "tree"], default="lab", help="open JupyterLab (default) or the classic tree"
     )
     link_parser.set_defaults(run=run_pull_link)
+    add_classroom_parser(commands)
     return parser
+
+
+def add_classroom_parser(commands: argparse._SubParsersAction) -> None:
+    from companion import hub
+
+    text = "start a JupyterHub for a class on this machine (one account per student when run as root)"
+    parser = commands.add_parser("classroom", help=text, description=text)
+    parser.add_argument("--students", type=int, default=4, help="number of student accounts, as root (default: 4)")
+    parser.add_argument(
+        "--address", default=hub.LOOPBACK, help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=hub.DEFAULT_PORT, help="the learners' port; the hub uses the next two as well"
+    )
+    parser.add_argument(
+        "--repository", default=None, help="git repository to pull from (default: publish the editions locally)"
+    )
+    parser.add_argument("--edition", type=Path, default=Path("_build/notebooks"), help="the reader's edition")
+    parser.add_argument("--state", type=Path, default=Path("_build/classroom"), help="the hub's private folder")
+    parser.add_argument("--proxy", type=Path, default=None, help="configurable-http-proxy (default: node_modules)")
+    parser.add_argument("--remove", action="store_true", help="delete the student accounts it created, and exit")
+    parser.set_defaults(run=run_classroom)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCKED = "pip install -r requirements.lock"
-RANGES = 'pip install -e ".[tensorflow,lab,book,dev]"'
+RANGES = 'pip install -e ".[tensorflow,lab,classroom,book,dev]"'
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
@@ -54,7 +54,7 @@ def test_lock_only_on_its_platform_and_python(platform, python, locked):
 def test_latest_upgrades_within_the_ranges_instead_of_the_lock(platform):
     """`make install LATEST=1` (the weekly CI job): the newest releases the ranges allow, no lock."""
     commands = install_commands(platform, "3.11", "LATEST=1")
-    assert 'pip install --upgrade -e ".[tensorflow,lab,book,dev]"' in commands
+    assert 'pip install --upgrade -e ".[tensorflow,lab,classroom,book,dev]"' in commands
     assert LOCKED not in commands
     assert "pip install --upgrade -e" not in install_commands(platform, "3.11")
 
