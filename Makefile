@@ -22,7 +22,7 @@ USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(fil
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism test lab student doctor bench lint lint-tools lock clean
+.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism check-classroom test lab student classroom node-tools doctor bench lint lint-tools lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
@@ -35,6 +35,8 @@ help:
 	@echo "make check-install install the wheel cleanly and in a simulated Colab, run two chapters there"
 	@echo "make check-browser open every built page in headless Chromium and check it"
 	@echo "make check-determinism compare every chapter's glued numbers in the tests' run and the book build"
+	@echo "make classroom start a JupyterHub for a class on this machine (as root: one account per student)"
+	@echo "make check-classroom a simulated class of $(STUDENTS) at that hub, as root (after make notebooks)"
 	@echo "make lab       open your own copy of the chapters ($(LEARNER_COPY)/) in JupyterLab"
 	@echo "make student   write the student edition (no solutions, no outputs) to student/"
 	@echo "make doctor    check that this machine can run the course"
@@ -132,6 +134,23 @@ lab: $(STAMP)
 student: $(STAMP)
 	test -d $(EDITION) || $(MAKE) book notebooks
 	$(BIN)/python -m companion student student --force
+
+# A JupyterHub for a class on this machine, on 127.0.0.1 (python -m companion classroom --help:
+# CLASSROOM_ARGS="--students 30 --address 0.0.0.0"). As root, one Unix account per student with a
+# password of its own; otherwise a single-account demonstration. Ctrl-C stops everything;
+# CLASSROOM_ARGS=--remove deletes the students' accounts and their files.
+CLASSROOM_ARGS ?=
+classroom: $(STAMP) $(NODE_TOOLS)
+	test -d $(EDITION) || $(MAKE) book notebooks
+	$(BIN)/python -m companion classroom $(CLASSROOM_ARGS)
+
+# As root, after make notebooks: the classroom's security and faults (tests/test_classroom*.py),
+# then a simulated class of STUDENTS learners who each pull the student edition and run the
+# clinical-data chapter in their own server (companion.simulated_class; --dry to skip the chapter).
+STUDENTS ?= 4
+check-classroom: $(STAMP) $(NODE_TOOLS)
+	CHECK_CLASSROOM=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_classroom.py tests/test_classroom_signals.py
+	$(BIN)/python -m companion.simulated_class --students $(STUDENTS)
 
 doctor: $(STAMP)
 	$(BIN)/python -m companion doctor

@@ -82,9 +82,8 @@ def check_ports_free(address: str, port: int) -> None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             try:
                 probe.bind((host, number))
-            except OSError as error:
+            except OSError:
                 raise PortInUseError(
-                    error.errno,
                     f"port {number} on {host} (the hub's {role} port) is already in use by another program: "
                     f"stop it, or start the classroom on other ports with --port {port + 10}",
                 ) from None

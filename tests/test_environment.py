@@ -61,7 +61,8 @@ def test_environment_uses_the_same_version_ranges_as_pyproject():
 def test_environment_installs_the_course_package_with_its_extras():
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_sections = [entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict)]
-    assert any(line.startswith("-e .[tensorflow,lab,classroom,book,dev]") for section in pip_sections for line in section)
+    installs = [line for section in pip_sections for line in section]
+    assert any(line.startswith("-e .[tensorflow,lab,classroom,book,dev]") for line in installs)
 
 
 def test_same_python_range():

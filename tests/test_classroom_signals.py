@@ -1,0 +1,70 @@
+"""``python -m companion classroom`` stops everything it started on Ctrl-C (SIGINT) and on SIGTERM.
+
+A class of one: the student logs in, starts a server and a kernel; then the command gets the signal.
+Afterwards no process of the student's account, and no hub or proxy of this run, may be left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from test_classroom import free_port
+
+from companion import hub_client, hub_users
+
+pytestmark = [
+    pytest.mark.stage("CHECK_CLASSROOM"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="a class of Unix accounts needs root"),
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def leftovers(state: Path, uid: int) -> list[str]:
+    """Processes of the student's account, or of this run's hub and proxy (named by its state folder or port)."""
+    found = []
+    for process in psutil.process_iter(["uids", "cmdline"]):
+        line = " ".join(process.info["cmdline"] or [])
+        if (process.info["uids"] and process.info["uids"].real == uid) or str(state) in line:
+            found.append(f"{process.pid} {line[:120]}")
+    return found
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_hub_the_proxy_and_every_server(tmp_path, stop):
+    state = tmp_path / "state"
+    port = free_port()
+    command = [sys.executable, "-m", "companion", "classroom", "--students", "1", "--port", str(port),
+               "--state", str(state)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines, deadline = [], time.monotonic() + 180
+        while time.monotonic() < deadline and not any(line.startswith("Ctrl-C") for line in lines):
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        password = next(line.split()[1] for line in lines if line.strip().startswith("student01"))
+        learner = hub_client.Learner(f"http://127.0.0.1:{port}", "student01", password).log_in()
+        learner.start_server()
+        kernel = learner.request("POST", learner.server("api/kernels"), json={"name": "python3"})
+        assert kernel.status_code == 201
+        student = next(p for p in psutil.process_iter(["username"]) if p.info["username"] == "student01")
+        uid = student.uids().real
+        assert len(leftovers(state, uid)) >= 3  # hub, proxy, server (and kernel) are running
+        process.send_signal(stop)
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, output
+        assert "Stopping the hub" in output
+        assert leftovers(state, uid) == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+        hub_users.remove_students()
