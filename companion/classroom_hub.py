@@ -90,17 +90,20 @@ def prepare(
         raise FileNotFoundError(f"no configurable-http-proxy at {proxy}: make node-tools installs it")
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o700)
+    # Servers find the environment's tools (pip, git's helpers) first.
+    environment = {"PATH": f"{binaries}:/usr/local/bin:/usr/bin:/bin"}
     if repository is None:
-        local = state.parent / "classroom-course.git"
+        local = (state.parent / "classroom-course.git").resolve()
         publish_editions(edition, local)
-        repository = str(local.resolve())
-    # Servers find the environment's tools (pip, git's helpers) first; git accepts the root-owned repository.
-    environment = {
-        "PATH": f"{binaries}:/usr/local/bin:/usr/bin:/bin",
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "safe.directory",
-        "GIT_CONFIG_VALUE_0": "*",
-    }
+        if hub_users.is_root():
+            hub_users.check_usable_by_students(local)
+        # git refuses to read a repository that another account owns unless the system's or the user's
+        # configuration names it safe; the servers get a system configuration that names this one only.
+        trusted = local.with_suffix(".gitconfig")
+        trusted.write_text(f"[safe]\n\tdirectory = {local}\n")
+        trusted.chmod(0o644)
+        environment["GIT_CONFIG_SYSTEM"] = str(trusted)
+        repository = str(local)
     demo = not hub_users.is_root()
     if demo:
         passwords = {getpass.getuser(): hub.new_password()}

@@ -51,9 +51,12 @@ class Learner:
         return self.session.request(method, address, headers=headers, timeout=REQUEST_SECONDS, **options)
 
     def token_for(self, name: str, password: str) -> requests.Response:
-        """Ask the hub's REST API for a token of account ``name``, authenticated by ``password``."""
+        """Ask the hub's REST API for a token of account ``name``, authenticated by ``password`` alone.
+
+        Without this learner's cookies: with them the hub would take the request as theirs.
+        """
         body = {"auth": {"username": name, "password": password}, "note": "simulated learner", "expires_in": 7200}
-        return self.session.post(f"{self.hub_url}/hub/api/users/{name}/tokens", json=body, timeout=REQUEST_SECONDS)
+        return requests.post(f"{self.hub_url}/hub/api/users/{name}/tokens", json=body, timeout=REQUEST_SECONDS)
 
     def log_in(self) -> Learner:
         """Obtain this learner's token with their password; a refusal raises PermissionError."""
@@ -62,6 +65,14 @@ class Learner:
             raise PermissionError(f"{self.name} could not log in: HTTP {answer.status_code}")
         self.token = answer.json()["token"]
         return self
+
+    def log_in_browser(self) -> None:
+        """Log in through the hub's login form, as a browser does: links (nbgitpuller's) need its cookies."""
+        self.session.get(f"{self.hub_url}/hub/login", timeout=REQUEST_SECONDS)
+        form = {"username": self.name, "password": self.password, "_xsrf": self.session.cookies.get("_xsrf", "")}
+        answer = self.session.post(f"{self.hub_url}/hub/login", data=form, timeout=REQUEST_SECONDS)
+        if "/hub/login" in answer.url:
+            raise PermissionError(f"{self.name} could not log in through the login form: HTTP {answer.status_code}")
 
     def start_server(self) -> None:
         """Start this learner's server and wait until the hub says it is ready."""
@@ -95,6 +106,9 @@ class Learner:
         if f"{parts.scheme}://{parts.netloc}" != self.hub_url:
             raise ValueError(f"link must lead to this hub ({self.hub_url}), got {link!r}")
         page = self.request("GET", f"{parts.path}?{parts.query}")
+        if "/hub/login" in page.url:  # as for a learner who opens the link in a new browser: log in, then go on
+            self.log_in_browser()
+            page = self.request("GET", f"{parts.path}?{parts.query}")
         if page.status_code != 200 or "/git-pull" not in page.url:
             raise RuntimeError(f"the link did not open nbgitpuller's page: HTTP {page.status_code} at {page.url}")
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}

@@ -30,7 +30,7 @@ def run(command: list[str], *, given: str | None = None) -> None:
 
 
 def check_usable_by_students(path: Path) -> None:
-    """Raise PermissionError if other accounts cannot reach ``path`` (the Python that the servers run).
+    """Raise PermissionError if other accounts cannot reach ``path`` (the servers' Python, the course's repository).
 
     A Python installed in root's home (pyenv's default) is out of the students' reach: every folder on
     the way must let others pass (the ``x`` bit for others).
