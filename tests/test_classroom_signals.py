@@ -7,6 +7,7 @@ Afterwards no process of the student's account, and no hub or proxy of this run,
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,8 +39,11 @@ def leftovers(state: Path, uid: int) -> list[str]:
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_the_hub_the_proxy_and_every_server(tmp_path, stop):
-    state = tmp_path / "state"
+def test_a_signal_stops_the_hub_the_proxy_and_every_server(stop):
+    # Under the checkout: the students' accounts must reach the course's repository beside the state.
+    folder = ROOT / "_build" / f"classroom-{stop.name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    state = folder / "state"
     port = free_port()
     command = [sys.executable, "-m", "companion", "classroom", "--students", "1", "--port", str(port),
                "--state", str(state)]
@@ -51,7 +55,9 @@ def test_a_signal_stops_the_hub_the_proxy_and_every_server(tmp_path, stop):
             if not line:
                 break
             lines.append(line)
-        password = next(line.split()[1] for line in lines if line.strip().startswith("student01"))
+        passwords = [line.split()[1] for line in lines if line.strip().startswith("student01")]
+        assert passwords, "".join(lines)
+        password = passwords[0]
         learner = hub_client.Learner(f"http://127.0.0.1:{port}", "student01", password).log_in()
         learner.start_server()
         kernel = learner.request("POST", learner.server("api/kernels"), json={"name": "python3"})
@@ -68,3 +74,4 @@ def test_a_signal_stops_the_hub_the_proxy_and_every_server(tmp_path, stop):
         if process.poll() is None:
             process.kill()
         hub_users.remove_students()
+        shutil.rmtree(folder, ignore_errors=True)
