@@ -310,3 +310,21 @@ def test_image_jupyterhub_is_the_charts(z2jh):
     if "nbgitpuller" in locked:
         assert wanted["nbgitpuller"] == locked["nbgitpuller"], "the image's nbgitpuller is the lock's"
     assert z2jh["singleuser"]["image"]["tag"] == companion.__version__
+
+
+# --- the published branches that the pull links open ---
+
+
+def test_workflow_publishes_both_editions_on_top_of_their_history():
+    workflow = load(ROOT / ".github" / "workflows" / "book.yml")
+    writers = {
+        name: job for name, job in workflow["jobs"].items() if job.get("permissions", {}).get("contents") == "write"
+    }
+    assert list(writers) == ["publish-editions"], "one job alone may push"
+    assert workflow["permissions"] == {"contents": "read"}
+    script = "\n".join(step.get("run", "") for step in writers["publish-editions"]["steps"])
+    published = re.findall(r"python -m companion publish (\S+) .*?--branch (\w+)", script.replace("\\\n", " "))
+    assert sorted(branch for _, branch in published) == ["notebooks", "student"]
+    # A replaced history (a fresh repository, a forced push) breaks the learners' second pull.
+    assert "--force" not in script
+    assert "git init" not in script
