@@ -329,3 +329,15 @@ def test_workflow_publishes_both_editions_on_top_of_their_history():
     # A replaced history (a fresh repository, a forced push) breaks the learners' second pull.
     assert "--force" not in script
     assert "git init" not in script
+
+
+def test_instructors_page_shows_the_validated_files():
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"```\{literalinclude\} \.\./(classroom/\S+)", page))
+    assert shown == {
+        "classroom/Dockerfile",
+        "classroom/zero-to-jupyterhub/config.yaml",
+        "classroom/zero-to-jupyterhub/install.sh",
+        "classroom/littlest-jupyterhub/config.yaml",
+        "classroom/littlest-jupyterhub/install.sh",
+    }
