@@ -90,7 +90,7 @@ def grad_cam(
     *,
     output_index: int = 0,
     use_logit: bool = True,
-    batch_size: int = 256,
+    batch_size: int = 64,
 ) -> np.ndarray:
     """Grad-CAM heat maps of a Keras 3 image classifier, one per image, in [0, 1].
 
@@ -116,8 +116,11 @@ def grad_cam(
         Differentiate the log-odds ``log(p / (1 - p))`` rather than the
         probability ``p``: a saturated sigmoid has almost no gradient, its
         log-odds still has one.
-    batch_size : int, default 256
-        Images per gradient computation (memory versus speed).
+    batch_size : int, default 64
+        Images per gradient computation (memory versus speed). The gradient
+        tape keeps every layer's activations of the whole batch: for the
+        imaging chapter's 64 x 64 slices, 256 images held about 400 MiB, 64
+        about 100 MiB, in the same time.
 
     Returns
     -------

@@ -6,11 +6,13 @@ lists. The build log must not carry ipykernel's "running over TCP without encryp
 which the book's build printed once per chapter (book/_ext/encrypted_kernels.py removes its cause).
 With ``chapter_execution_workers`` above 1 (book/_ext/parallel_execution.py) the chapters are
 executed before Sphinx reads them, each in its own folder, and myst-nb only reads them from the
-cache; a chapter that fails there is executed again by myst-nb, which reports its error.
+cache; a chapter that fails there is executed again by myst-nb, which reports its error. Each
+chapter's kernel peak memory is measured there, and shown in the status page's execution table.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +29,16 @@ def local_extensions() -> dict[str, Path]:
     return {name: ROOT / folder for name, folder in config["sphinx"]["local_extensions"].items()}
 
 
-def build(tmp_path: Path, chapters: dict[str, str], settings: str = "") -> tuple[int, str]:
-    """Build a book of one-cell chapters (``{path: code}``) with the book's extensions: exit code and log."""
+def build(tmp_path: Path, chapters: dict[str, str], settings: str = "", pages: dict[str, str] | None = None
+          ) -> tuple[int, str]:
+    """Build a book of one-cell chapters (``{path: code}``) and Markdown ``pages`` with the book's extensions.
+
+    Returns the exit code and the log.
+    """
     source = tmp_path / "src"
+    for path, text in (pages or {}).items():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(text, encoding="utf-8")
     for index, (path, code) in enumerate(chapters.items()):
         notebook = nbformat.v4.new_notebook(
             cells=[nbformat.v4.new_markdown_cell(f"# Chapter {index}"), nbformat.v4.new_code_cell(code)],
@@ -85,3 +94,39 @@ def test_a_chapter_that_fails_side_by_side_is_executed_again_and_its_error_repor
     assert "Executing notebook failed: CellExecutionError" in log, log
     assert "the error the reader must see" in log, log
     assert log.count("Using cached notebook") == 1, log  # the good chapter is not executed twice
+
+
+def execution_table(html: str) -> dict[str, list[str]]:
+    """The status page's execution table: the header row under "", each chapter's row under its name."""
+    rows = {}
+    for row in re.findall(r"<tr.*?</tr>", html, flags=re.S):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd].*?</t[hd]>", row, flags=re.S)]
+        rows["" if cells[0] == "Document" else cells[0]] = cells
+    return rows
+
+
+def test_the_status_page_shows_each_chapters_peak_memory_measured_side_by_side(tmp_path):
+    chapters = {
+        # 400 MiB written, so resident; the other chapter allocates nothing.
+        "large.ipynb": "block = b'x' * (400 * 2**20); print(len(block))",
+        "small.ipynb": "print('small')",
+        "failing.ipynb": "raise ValueError('executed again by myst-nb')",
+    }
+    pages = {"status.md": "# Status\n\n```{nb-exec-table}\n```\n"}
+    settings = "chapter_execution_workers = 2\nnb_execution_allow_errors = False\n"
+    build(tmp_path, chapters, settings, pages)
+    table = execution_table((tmp_path / "html" / "status.html").read_text(encoding="utf-8"))
+    assert table[""][-2:] == ["Status", "Peak memory (MiB)"], table
+    large, small = float(table["large"][-1]), float(table["small"][-1])
+    assert large >= 400, table  # the block is in the large chapter's kernel
+    # and not in the small one's (whose peak is at least the build process's own, see parallel_execution.py)
+    assert 20 < small < large - 250, table
+    assert table["failing"][-1] == "\N{EN DASH}", table  # executed by myst-nb, not measured
+    peaks = (tmp_path / "cache" / "peak_memory_mib.json").read_text(encoding="utf-8")
+
+    # Nothing changed: only the failing chapter is executed again; the cached ones keep their peaks.
+    _, log = build(tmp_path, chapters, settings, pages)
+    assert "executing 1 chapter(s)" in log, log
+    rebuilt = execution_table((tmp_path / "html" / "status.html").read_text(encoding="utf-8"))
+    assert {name: rebuilt[name][-1] for name in table} == {name: row[-1] for name, row in table.items()}
+    assert (tmp_path / "cache" / "peak_memory_mib.json").read_text(encoding="utf-8") == peaks

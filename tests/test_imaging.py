@@ -9,10 +9,22 @@ from companion.imaging import acquire, noise_std, projection_matrices, simulate_
 from companion.phantom import chest_phantom
 
 
+@pytest.fixture(scope="session")
+def matrices_64(tmp_path_factory):
+    """The 64-pixel scanner's matrices, built once for all the tests (seconds each time otherwise)."""
+    path = tmp_path_factory.mktemp("matrices") / "projection.npz"
+    projection, fbp = imaging._build_projection_matrices(64, imaging.N_ANGLES)
+    np.savez(path, projection=projection, fbp=fbp)
+    return path
+
+
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    # Never write the simulator's cache outside the test's own folder.
+def private_cache(tmp_path, monkeypatch, matrices_64):
+    # Never write the simulator's cache outside the test's own folder; it starts with the matrices.
     monkeypatch.setenv("COMPANION_DATA_DIR", str(tmp_path / "cache"))
+    path = imaging._cache_file({"size": 64, "n_angles": imaging.N_ANGLES}, "projection")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(matrices_64.read_bytes())
 
 
 def test_simulated_slices_show_the_nodule_at_its_centre():
@@ -89,12 +101,22 @@ def test_simulation_is_deterministic_and_dose_changes_only_the_noise():
 
 def test_cache_is_keyed_by_parameters_and_returns_the_same(tmp_path):
     first = simulate_chest_ct(5, seed=1)
-    files = list((tmp_path / "cache" / "imaging").glob("*.npz"))
+    files = list((tmp_path / "cache" / "imaging").glob("chest_ct_*.npz"))
     assert len(files) == 1
     again = simulate_chest_ct(5, seed=1)
     np.testing.assert_array_equal(first.images, again.images)
     simulate_chest_ct(5, seed=1, dose=0.5)
-    assert len(list((tmp_path / "cache" / "imaging").glob("*.npz"))) == 2
+    assert len(list((tmp_path / "cache" / "imaging").glob("chest_ct_*.npz"))) == 2
+
+
+def test_projection_matrices_are_built_once_and_read_back_not_kept_in_memory(tmp_path):
+    first = projection_matrices(32, 8)
+    assert len(list((tmp_path / "cache" / "imaging").glob("projection_*.npz"))) == 2  # and the 64-pixel one
+    again = projection_matrices(32, 8)
+    assert again[0] is not first[0]  # read from the data cache, not an array kept alive in this process
+    for built, read in zip(imaging._build_projection_matrices(32, 8), again, strict=True):
+        np.testing.assert_array_equal(read, built)
+        assert not read.flags.writeable
 
 
 @pytest.mark.parametrize(
