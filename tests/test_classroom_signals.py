@@ -29,9 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def leftovers(state: Path, uid: int) -> list[str]:
-    """Processes of the student's account, or of this run's hub and proxy (named by its state folder or port)."""
+    """Live processes of the student's account, or of this run's hub and proxy (named by its state folder).
+
+    A zombie has ended and holds nothing but its exit status until its parent, or init, collects it
+    (in a container whose first process collects nothing, that can be never): it is not left running.
+    """
     found = []
-    for process in psutil.process_iter(["uids", "cmdline"]):
+    for process in psutil.process_iter(["uids", "cmdline", "status"]):
+        if process.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
         line = " ".join(process.info["cmdline"] or [])
         if (process.info["uids"] and process.info["uids"].real == uid) or str(state) in line:
             found.append(f"{process.pid} {line[:120]}")
@@ -69,6 +75,10 @@ def test_a_signal_stops_the_hub_the_proxy_and_every_server(stop):
         output, _ = process.communicate(timeout=120)
         assert process.returncode == 0, output
         assert "Stopping the hub" in output
+        # A process that got the signal may still be on its way out: give it a few seconds.
+        deadline = time.monotonic() + 15
+        while leftovers(state, uid) and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert leftovers(state, uid) == []
     finally:
         if process.poll() is None:
