@@ -12,6 +12,12 @@ one finishes. The same class runs twice:
 - **sized**: ``companion.setup()`` reads the quota from the learner's control
   group and sizes every pool to it (one thread).
 
+Two cores make TensorFlow's default only twice the quota. ``--host-cores 64``
+adds a run with the pools a 64-core host would give each learner by default
+(set through ``OMP_NUM_THREADS=64``): the case of a hub on a large server.
+With ``--repeats 2`` the runs go default, sized, sized, default, so that a
+load that drifts during the benchmark weighs on both alike.
+
 The control groups are real (cgroup v2 with the ``cpu`` controller, or the v1
 ``cpu`` hierarchy), which needs root. Without them, the runs go without a
 quota and the sized run is told its figure through ``OMP_NUM_THREADS``; the
@@ -21,7 +27,8 @@ the same cores and inflate both runs.
 Usage::
 
     sudo .venv/bin/python benchmarks/learner_threads.py               # one default run, one sized run
-    sudo .venv/bin/python benchmarks/learner_threads.py --repeats 2   # alternating, default first
+    sudo .venv/bin/python benchmarks/learner_threads.py --repeats 2   # default, sized, sized, default
+    sudo .venv/bin/python benchmarks/learner_threads.py --host-cores 64  # and a 64-core host's defaults
 
 Prints a Markdown table and the ratio of total wall times (default / sized).
 """
@@ -104,11 +111,11 @@ class QuotaGroup:
         self.folder.rmdir()
 
 
-def run_class(pools: str, groups: list[QuotaGroup | None]) -> dict:
+def run_class(pools: str, groups: list[QuotaGroup | None], host_cores: int = len(CPUS.split(","))) -> dict:
     """Start the learners together, wait for all; wall time, each learner's time, CPU seconds, throttling."""
     environment = {k: v for k, v in os.environ.items() if not k.endswith(("_NUM_THREADS", "OP_THREADS"))}
     if pools == "default":
-        environment["OMP_NUM_THREADS"] = str(len(CPUS.split(",")))  # what the libraries pick from the cores
+        environment["OMP_NUM_THREADS"] = str(host_cores)  # what the libraries pick from the host's cores
     elif groups[0] is None:
         environment["OMP_NUM_THREADS"] = "1"  # no quota to read: the figure the sizing picks for half a CPU
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,7 +148,7 @@ def run_class(pools: str, groups: list[QuotaGroup | None]) -> dict:
     throttled = sum(group.throttled_seconds() for group in groups if group) - throttled_before
     seconds = [result["seconds"] for result in results]
     return {
-        "pools": pools,
+        "pools": pools if host_cores == len(CPUS.split(",")) else f"default of a {host_cores}-core host",
         "wall": wall,
         "slowest": max(seconds),
         "mean": sum(seconds) / len(seconds),
@@ -154,7 +161,8 @@ def run_class(pools: str, groups: list[QuotaGroup | None]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learner", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--repeats", type=int, default=1, help="pairs of runs, alternating default and sized")
+    parser.add_argument("--repeats", type=int, default=1, help="pairs of runs: default, sized, then sized, default")
+    parser.add_argument("--host-cores", type=int, help="also run with the default pools of a host with this many cores")
     args = parser.parse_args()
     if args.learner:
         print(json.dumps(run_learner(args.learner)))
@@ -167,10 +175,13 @@ def main() -> int:
     load = os.getloadavg()[0]
     rows = []
     try:
-        for _ in range(args.repeats):
-            for pools in ("default", "sized"):
+        for repeat in range(args.repeats):
+            for pools in ("default", "sized")[:: -1 if repeat % 2 else 1]:
                 rows.append(run_class(pools, groups))
                 print(f"{pools}: {rows[-1]['wall']:.1f} s", file=sys.stderr)
+        if args.host_cores:
+            rows.append(run_class("default", groups, args.host_cores))
+            print(f"{rows[-1]['pools']}: {rows[-1]['wall']:.1f} s", file=sys.stderr)
     finally:
         for group in groups:
             if group:
@@ -186,9 +197,11 @@ def main() -> int:
             f"| {row['pools']} | {'; '.join(row['threads'])} | {row['wall']:.1f} | {row['slowest']:.1f} "
             f"| {row['mean']:.1f} | {row['cpu']:.1f} | {row['throttled']:.1f} |"
         )
-    walls = {pools: [row["wall"] for row in rows if row["pools"] == pools] for pools in ("default", "sized")}
-    ratio = sum(walls["default"]) / sum(walls["sized"])
-    print(f"\nratio of total wall time, default / sized: {ratio:.2f}")
+    print()
+    for figure in ("wall", "cpu"):
+        total = {pools: sum(row[figure] for row in rows if row["pools"] == pools) for pools in ("default", "sized")}
+        print(f"ratio of total {figure.upper() if figure == 'cpu' else figure} time, default / sized: ", end="")
+        print(f"{total['default'] / total['sized']:.2f}")
     return 0
 
 
