@@ -8,6 +8,7 @@ so that ``import companion`` stays fast.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -136,8 +137,21 @@ def set_plot_style() -> None:
     )
 
 
+@functools.cache
+def _thread_budget() -> tuple[int, str]:
+    """This process's CPU budget and its source (:func:`companion.threads.cpu_budget`), read once.
+
+    Once per process: TensorFlow's pools cannot change after its runtime starts, and
+    :func:`~companion.threads.limit_threads` sets ``OMP_NUM_THREADS``, which a second
+    reading would mistake for the reader's own choice.
+    """
+    from companion.threads import cpu_budget
+
+    return cpu_budget()
+
+
 def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
-    """Prepare a notebook: seeds, quiet TensorFlow, plot style, versions.
+    """Prepare a notebook: seeds, quiet TensorFlow, threads, plot style, versions.
 
     Parameters
     ----------
@@ -149,7 +163,8 @@ def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
         operations deterministic. Chapters that never train a network pass
         ``False`` and start about five seconds faster.
     verbose : bool, default True
-        Print one line with the versions that matter (see :func:`versions`).
+        Print one line with the versions that matter (see :func:`versions`),
+        and one with the number of threads chosen and why (see :mod:`companion.threads`).
 
     Notes
     -----
@@ -175,17 +190,24 @@ def setup(seed: int = 0, *, keras: bool = True, verbose: bool = True) -> None:
         seed = int(override)
         print(f"seed {seed}, from COMPANION_SEED")
     quiet_tensorflow()
+    threads, threads_source = _thread_budget()
     import numpy as np
 
     random.seed(seed)
     # Readers' own cells may use the legacy global generator; seed it too.
     np.random.seed(seed)  # noqa: NPY002
+    from companion.threads import limit_threads
+
     if keras:
         import keras as keras_module
         import tensorflow as tf
-
+    # After TensorFlow's import and before its first operation, while its pools can still be sized;
+    # without it, through the environment, should the reader import TensorFlow later.
+    limit_threads(threads)
+    if keras:
         keras_module.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()
     set_plot_style()
     if verbose:
         print(" | ".join(f"{name} {version}" for name, version in versions().items()))
+        print(f"threads: {threads} ({threads_source})")

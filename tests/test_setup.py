@@ -48,6 +48,7 @@ def test_different_seeds_give_different_numbers():
 NUMPY_ONLY_MODULES = [
     "companion.notebook",
     "companion.validation",
+    "companion.threads",
     "companion.data",
     "companion.neuron",
     "companion.training",
