@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from companion.validation import folder, positive_int
@@ -124,11 +124,11 @@ def _usable_cpus() -> tuple[int, str]:
 
 def _cgroup_quota(root: Path, membership: Path) -> float | None:
     """The smallest CPU quota (in CPUs) on the way from the process's control groups to the root, if any."""
-    quotas = [quota for folder_, read in _quota_files(root, membership) if (quota := read(folder_)) is not None]
+    quotas = [quota for group, read in _quota_files(root, membership) if (quota := read(group)) is not None]
     return min(quotas, default=None)
 
 
-def _quota_files(root: Path, membership: Path) -> Iterator[tuple[Path, object]]:
+def _quota_files(root: Path, membership: Path) -> Iterator[tuple[Path, Callable[[Path], float | None]]]:
     """(folder, reader) for every control group, own and parent, that may hold a CPU quota."""
     try:
         lines = membership.read_text(encoding="utf-8").splitlines()
