@@ -140,3 +140,30 @@ def test_the_package_holds_its_version_and_reexports_only_the_notebook_helpers()
     for name in companion.__all__:
         if name != "__version__":
             assert getattr(companion, name) is getattr(notebook, name), name
+
+
+FREED_BUFFERS_PROBE = """
+import sys
+import numpy as np
+import psutil
+import companion.notebook as notebook
+if sys.argv[1] == "set":
+    assert notebook.return_freed_buffers()
+np.ones(16 << 20, np.uint8).sum()  # a freed 16 MiB block raises glibc's own threshold to 16 MiB
+blocks = [np.ones(4 << 20, np.uint8) for _ in range(30)]  # 120 MiB in blocks of 4 MiB
+before = psutil.Process().memory_info().rss
+del blocks[:-1]  # the last block stays, as a live tensor above freed ones does
+print((before - psutil.Process().memory_info().rss) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_freed_buffers_go_back_to_the_system():
+    """With setup()'s allocator setting, freed blocks of a few MiB leave the resident set; without it they stay."""
+    returned = {
+        mode: int(subprocess.run([sys.executable, "-c", FREED_BUFFERS_PROBE, mode], capture_output=True, text=True,
+                                 check=True).stdout)
+        for mode in ("default", "set")
+    }
+    assert returned["set"] >= 100, returned  # 29 blocks of 4 MiB given back
+    assert returned["default"] <= 20, returned  # the heap keeps them: what the setting is for
