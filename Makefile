@@ -149,7 +149,7 @@ classroom: $(STAMP) $(NODE_TOOLS)
 # clinical-data chapter in their own server (companion.simulated_class; --dry to skip the chapter).
 STUDENTS ?= 4
 check-classroom: $(STAMP) $(NODE_TOOLS)
-	CHECK_CLASSROOM=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_classroom.py tests/test_classroom_signals.py
+	CHECK_CLASSROOM=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_classroom.py tests/test_classroom_signals.py tests/test_classroom_demo.py
 	$(BIN)/python -m companion.simulated_class --students $(STUDENTS)
 
 doctor: $(STAMP)
