@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from test_classroom import free_port
-from test_classroom_signals import leftovers
+from test_classroom_signals import announcement, leftovers
 
 from companion import hub, hub_client, hub_users
 
@@ -46,15 +46,10 @@ def test_without_root_it_is_a_single_account_demonstration():
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        lines, deadline = [], time.monotonic() + 180
-        while time.monotonic() < deadline and not any(line.startswith("Ctrl-C") for line in lines):
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-        announcement = "".join(lines)
-        assert hub.DEMO_NOTICE.format(user=TEACHER) in announcement, announcement
-        assert "shared demonstration password" in announcement
+        lines = announcement(process)
+        text = "".join(lines)
+        assert hub.DEMO_NOTICE.format(user=TEACHER) in text, text
+        assert "shared demonstration password" in text
         password = next(line.split()[1] for line in lines if line.strip().startswith(TEACHER))
         teacher = hub_client.Learner(f"http://127.0.0.1:{port}", TEACHER, password).log_in()
         assert teacher.token_for(TEACHER, "not-" + password).status_code == 403  # the password is checked

@@ -44,6 +44,17 @@ def leftovers(state: Path, uid: int) -> list[str]:
     return found
 
 
+def announcement(process: subprocess.Popen, seconds: float = 180) -> list[str]:
+    """The lines ``python -m companion classroom`` prints up to its last one ("Ctrl-C stops..."), or until it ends."""
+    lines, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline and not any(line.startswith("Ctrl-C") for line in lines):
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    return lines
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_hub_the_proxy_and_every_server(stop):
     # Under the checkout: the students' accounts must reach the course's repository beside the state.
@@ -55,12 +66,7 @@ def test_a_signal_stops_the_hub_the_proxy_and_every_server(stop):
                "--state", str(state)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        lines, deadline = [], time.monotonic() + 180
-        while time.monotonic() < deadline and not any(line.startswith("Ctrl-C") for line in lines):
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
+        lines = announcement(process)
         passwords = [line.split()[1] for line in lines if line.strip().startswith("student01")]
         assert passwords, "".join(lines)
         password = passwords[0]
