@@ -120,6 +120,7 @@ class PeakMemoryColumn(SphinxPostTransform):
             return
         peaks = read_peaks(self.app)
         for table in tables:
+            table["classes"].append("execution-table")  # book/_static/accessible.css fits it to the page
             tgroup = next(table.findall(nodes.tgroup))
             tgroup["cols"] += 1
             tgroup.insert(tgroup["cols"] - 1, nodes.colspec(colwidth=tgroup.children[0]["colwidth"]))
