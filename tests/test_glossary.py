@@ -9,18 +9,30 @@ import pytest
 BOOK = Path(__file__).resolve().parent.parent / "book"
 GLOSSARY = BOOK / "glossary.md"
 TERM_ROLE = re.compile(r"\{term\}`([^`]+)`")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def defined_terms() -> set[str]:
-    """Terms of the {glossary} block: unindented, non-empty lines inside it."""
+def term_pairs() -> dict[str, str]:
+    """English term -> Chinese term: each entry of the {glossary} block starts with two unindented
+    lines, the English term and the Chinese one (the Chinese edition's word for it)."""
     text = GLOSSARY.read_text(encoding="utf-8")
     block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.DOTALL)
     assert block, "book/glossary.md has no {glossary} block"
-    return {
-        line.strip().lower()
+    lines = [
+        line.strip()
         for line in block.group(1).splitlines()
         if line.strip() and not line[0].isspace() and not line.startswith(":")
-    }
+    ]
+    english, chinese = lines[0::2], lines[1::2]
+    assert len(english) == len(chinese), "an entry of book/glossary.md lacks its Chinese term"
+    for term, translation in zip(english, chinese):
+        assert term.isascii() and CJK.search(translation), f"glossary entry {term!r}: expected the English term, then its Chinese term (got {translation!r})"
+    return dict(zip(english, chinese))
+
+
+def defined_terms() -> set[str]:
+    """The English terms, lower-case, as {term} roles name them."""
+    return {term.lower() for term in term_pairs()}
 
 
 def page_texts() -> dict[str, str]:
@@ -50,6 +62,11 @@ def used_terms(text: str) -> set[str]:
 
 def test_glossary_has_at_least_40_terms():
     assert len(defined_terms()) >= 40
+
+
+def test_every_entry_has_a_distinct_chinese_term():
+    translations = list(term_pairs().values())
+    assert len(set(translations)) == len(translations), "two glossary entries share a Chinese term"
 
 
 @pytest.mark.parametrize("page", sorted(page_texts()))
