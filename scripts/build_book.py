@@ -29,6 +29,24 @@ def output_folder(language: str, builder: str) -> Path:
     return BUILD / ("gettext" if builder == "gettext" else language)
 
 
+def compile_catalogs(language: str) -> list[str]:
+    """The language's catalogs (locales/<language>/LC_MESSAGES/*.po) compiled for Sphinx into the
+    build's own folder, so that building never writes into the sources; none for English."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = ROOT / "locales" / language / "LC_MESSAGES"
+    if not source.is_dir():
+        return []
+    compiled = output_folder(language, "html") / "locales"
+    for po in sorted(source.rglob("*.po")):
+        mo = compiled / language / "LC_MESSAGES" / po.relative_to(source).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with open(po, "rb") as text, open(mo, "wb") as binary:
+            write_mo(binary, read_po(text, locale=language))
+    return [str(compiled)]
+
+
 def build(language: str, builder: str, strict: bool) -> int:
     if not (CACHE / "global.db").exists():
         sys.exit(f"no execution cache in {CACHE}: build the English book first (make book)")
@@ -45,6 +63,8 @@ def build(language: str, builder: str, strict: bool) -> int:
             "language": language,
             "nb_execution_cache_path": str(CACHE),
             "nitpicky": strict,
+            "locale_dirs": compile_catalogs(language),
+            "gettext_auto_build": False,
         },
         builder=builder,
         warningiserror=strict,

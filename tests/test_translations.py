@@ -31,7 +31,8 @@ TEMPLATES = ROOT / "_build" / "gettext" / "pot"
 ROLE = re.compile(r"\{([a-z]+(?::[a-z]+)?)\}`([^`]*)`")
 TRANSLATABLE_TEXT_ROLES = {"term", "doc", "ref", "numref"}  # `shown text <target>`
 CODE = re.compile(r"``.+?``|`[^`\n]+`")
-MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.DOTALL)
+MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$[^$\n]+?(?<!\\)\$", re.DOTALL)  # not \$, a dollar sign
+LATEX = re.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})*")  # a display equation's commands, e.g. \text{FLOPs}
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 URL = re.compile(r"https?://[^\s)>\]]+")
 LATIN_WORD = re.compile(r"[A-Za-z][\w-]*")
@@ -61,7 +62,7 @@ def markup(text: str) -> Counter:
         return " "
 
     rest = ROLE.sub(role, text)
-    for pattern in (CODE, MATH, LINK_TARGET, URL):
+    for pattern in (CODE, MATH, LATEX, LINK_TARGET, URL):
         found.update(pattern.findall(rest))
         rest = pattern.sub(" ", rest)
     return found
@@ -69,7 +70,7 @@ def markup(text: str) -> Counter:
 
 def prose(text: str) -> str:
     """The words of a message, without its roles, code, math and addresses."""
-    for pattern in (ROLE, CODE, MATH, URL):
+    for pattern in (ROLE, CODE, MATH, LATEX, URL):
         text = pattern.sub(" ", text)
     return text
 
@@ -105,6 +106,8 @@ def test_markup_of_known_messages():
     chinese = "AUC 为 {glue:text}`auc:.2f` {cite:p}`x2020`，{term}`过拟合 <overfitting>`，`fit()`，$y = wx$，[甲](https://a.org)"
     assert markup(english) == markup(chinese)
     assert markup(english) != markup("AUC 为 0.87 {cite:p}`x2020`，过拟合，`fit()`，$y = wx$，[甲](https://a.org)")
+    assert markup(r"cost \$3 to \$5") == markup(r"费用 \$3 至 \$5")
+    assert markup(r"\text{FLOPs} = 2nm") != markup(r"\text{FLOP} = 2nm")
     assert uses_chinese_term("ROC曲线下", "ROC 曲线") and uses_chinese_term("AUC 为", "曲线下面积（AUC）")
     assert not uses_chinese_term("过度拟合", "过拟合")
 

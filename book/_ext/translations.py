@@ -1,20 +1,102 @@
+"""The Chinese edition: glued values in translated text, and a switch between the two languages.
+
+The book is translated with Sphinx's gettext catalogs (``locales/zh_CN``, built by
+``scripts/build_book.py --language zh_CN``). Sphinx parses each translated message as a small
+document of its own, and myst-nb parses such a document as plain MyST, without the notebook: a
+``{glue:text}`key``` role in it would find no glued value and fail the build. Here a translated
+message's glued values name their page explicitly (``{glue:text}`/book/a.ipynb::key```), which
+myst-nb resolves after reading, from the same executed notebook as the English text.
+
+Every page gets a link to the same page in the other language, at the end of the sidebar. The
+site is published with English at its root and Chinese under ``zh_CN/``.
+"""
+
+from __future__ import annotations
+
 import re
+from pathlib import Path
 
 from myst_nb.sphinx_ import Parser
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
-# {glue}`key`, {glue:text}`key:.2f`, ... without a document part ("doc::key").
-LOCAL_GLUE = re.compile(r"(\{glue(?::[a-z]+)?\}`)(?![^`]*::)")
+#: The published folder of each language's site, relative to the English root.
+SITES = {"en": "", "zh_CN": "zh_CN/"}
+SWITCH = {  # on a page in the first language: the link to the second
+    "en": {"lang": "zh-CN", "label": "中文", "aria": "语言 / Language"},
+    "zh_CN": {"lang": "en", "label": "English", "aria": "Language / 语言"},
+}
+#: The book's title in each translation (``title`` of _config.yml is the English one).
+TITLES = {"zh_CN": "医学深度学习"}
+# {glue}`key`, {glue:text}`key:.2f`, ... that do not name a page ("page::key") yet.
+LOCAL_GLUE = re.compile(r"(\{glue(?::([a-z]+))?\}`)([^`:]+(?::[^`:]*)?)`")
+
+
+def glue_from_page(text: str, page: str) -> str:
+    """``text`` with each glue role that names no page naming ``page``. {glue:text} reads a last
+    ``:...`` as the format, so a key without one gets the default format ``s`` written out."""
+
+    def name_the_page(match: re.Match) -> str:
+        role, kind, content = match.groups()
+        if kind == "text" and ":" not in content:
+            content += ":s"
+        return f"{role}{page}::{content}`"
+
+    return LOCAL_GLUE.sub(name_the_page, text)
 
 
 class NotebookParser(Parser):
-    def parse(self, inputstring, document):
+    """myst-nb's parser; in a translated message, glued values name the page they come from."""
+
+    def parse(self, inputstring: str, document) -> None:
         if document.current_source.endswith("<translated>"):
-            source = "/" + self.env.doc2path(self.env.docname, False)
-            inputstring = LOCAL_GLUE.sub(rf"\g<1>{source}::", inputstring)
+            page = "/" + str(self.env.doc2path(self.env.docname, False))
+            inputstring = glue_from_page(inputstring, page)
         super().parse(inputstring, document)
 
 
-def setup(app):
+class TranslateToctreeCaptions(SphinxTransform):
+    """The parts' captions, from the page's catalog. sphinx-external-toc adds the toctrees of
+    ``_toc.yml`` after Sphinx has translated the page, so their captions would stay English."""
+
+    default_priority = 870  # after sphinx-external-toc's InsertToctrees, before the toctrees are collected
+
+    def apply(self, **kwargs) -> None:
+        if (self.config.language or "en") == "en":
+            return
+        folders = [str(Path(self.env.srcdir, folder)) for folder in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale(folders, self.config.language, domain)
+        for toctree in self.document.findall(addnodes.toctree) if found else ():
+            if toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
+def language_switch(language: str, pagename: str) -> dict[str, str]:
+    """The link from ``pagename`` in ``language`` to the same page in the other language."""
+    other = "en" if language != "en" else "zh_CN"
+    to_root = "../" * (pagename.count("/") + SITES[language].count("/"))
+    return {**SWITCH[language], "href": f"{to_root}{SITES[other]}{pagename}.html"}
+
+
+def add_language_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    context["language_switch"] = language_switch(app.config.language or "en", pagename)
+
+
+def set_up_language(app: Sphinx, config) -> None:
+    """The translated title, and the language switch at the end of the sidebar."""
+    config.html_title = TITLES.get(config.language, config.html_title)
+    config.templates_path.append(str(Path(__file__).resolve().parent.parent / "_templates"))
+    config.html_theme_options.setdefault("primary_sidebar_end", ["language-switch.html"])
+
+
+def setup(app: Sphinx) -> dict:
     app.setup_extension("myst_nb")
     app.add_source_parser(NotebookParser, override=True)
-    return {"parallel_read_safe": True}
+    app.add_transform(TranslateToctreeCaptions)
+    app.connect("config-inited", set_up_language)
+    app.connect("html-page-context", add_language_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
