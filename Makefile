@@ -22,13 +22,19 @@ USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(fil
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: FORCE help install book book-all notebooks wheel check-site check-edition check-install check-browser check-determinism check-classroom test lab student classroom node-tools doctor bench lint lint-tools lock clean
+.PHONY: FORCE help install book book-all notebooks book-zh notebooks-zh translations site check-translations check-chinese wheel check-site check-edition check-install check-browser check-determinism check-classroom test lab student classroom node-tools doctor bench lint lint-tools lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
 	@echo "make test      unit tests and every notebook (pytest + nbval)"
 	@echo "make book-all  build the book from scratch, as CI does"
 	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
+	@echo "make book-zh   build the Chinese site into $(ZH_SITE) (after make book: no chapter runs again)"
+	@echo "make notebooks-zh write the Chinese reader's edition to $(ZH_EDITION) (after make book-zh)"
+	@echo "make translations bring the catalogs in locales/ up to date with the English text (after make book)"
+	@echo "make site      both languages as published: English in _build/site, Chinese in _build/site/zh_CN"
+	@echo "make check-translations the catalogs complete and up to date with the English text"
+	@echo "make check-chinese the Chinese site: no execution, same numbers, in Chromium (after make site)"
 	@echo "make wheel     build the companion's wheel into dist/"
 	@echo "make check-site check the built pages (after make book notebooks)"
 	@echo "make check-edition check the reader's and the student edition (after make notebooks)"
@@ -84,6 +90,38 @@ notebooks: $(STAMP) wheel
 	rm -rf _build/html/notebooks _build/html/wheels
 	cp -r $(EDITION) _build/html/notebooks
 	mkdir -p _build/html/wheels && cp dist/*.whl _build/html/wheels/
+
+# The Chinese edition, from the gettext catalogs in locales/zh_CN (scripts/build_book.py): its site
+# reads every executed chapter from the English build's cache, and its reader's edition is
+# converted from the translated Markdown. make site puts both languages together as published.
+ZH_SITE    := _build/zh_CN/html
+ZH_EDITION := _build/notebooks-zh
+translations: $(STAMP)
+	$(BIN)/python scripts/build_book.py --builder gettext
+	$(BIN)/sphinx-intl update --pot-dir _build/gettext/pot --language zh_CN --locale-dir locales --line-width 76
+
+book-zh: $(STAMP)
+	test -f _build/html/index.html || { echo "build the English book first: make book" >&2; exit 1; }
+	$(BIN)/python scripts/build_book.py --language zh_CN
+	@echo "Open $(ZH_SITE)/index.html"
+
+notebooks-zh: $(STAMP)
+	test -f $(ZH_SITE)/index.html || { echo "build the Chinese site first: make book-zh" >&2; exit 1; }
+	rm -rf $(ZH_EDITION)
+	$(BIN)/python -m companion edition $(ZH_EDITION) --language zh_CN
+	cp -r binder $(ZH_EDITION)/
+	rm -rf $(ZH_SITE)/notebooks && cp -r $(ZH_EDITION) $(ZH_SITE)/notebooks
+
+site:
+	test -f _build/html/index.html && test -f $(ZH_SITE)/index.html || { echo "build both first: make book book-zh" >&2; exit 1; }
+	rm -rf _build/site && mkdir -p _build/site
+	cp -al _build/html/. _build/site/ && cp -al $(ZH_SITE) _build/site/zh_CN
+
+check-translations: $(STAMP)
+	CHECK_TRANSLATIONS=1 $(BIN)/python -m pytest tests/test_translations.py
+
+check-chinese: $(STAMP)
+	CHECK_CHINESE=1 $(BIN)/python -m pytest tests/test_chinese_site.py
 
 # build/ is setuptools' scratch folder: a stale one could put deleted modules into the wheel.
 wheel: $(STAMP)

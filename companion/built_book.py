@@ -52,7 +52,8 @@ class BuildFacts:
     ``glue`` maps docname -> key -> the value's ``text/plain``; ``labels`` (for ``{ref}``) and
     ``numbers`` (for ``{numref}``, exercises and figures) map a label to a :class:`Target`;
     ``terms`` maps a lower-case glossary term to its entry; ``citations`` a bibliography key
-    (without chapter prefix) to its :class:`Reference`.
+    (without chapter prefix) to its :class:`Reference`. ``pages`` is the folder of the build's
+    language on the site: empty for English at its root, ``"zh_CN/"`` for the Chinese edition.
     """
 
     site: str
@@ -63,10 +64,11 @@ class BuildFacts:
     terms: Mapping[str, Target] = field(default_factory=dict)
     citations: Mapping[str, Reference] = field(default_factory=dict)
     numfig_format: Mapping[str, str] = field(default_factory=lambda: dict(NUMFIG_FORMAT))
+    pages: str = ""
 
     def url(self, docname: str, anchor: str = "") -> str:
-        """The published address of ``docname``, with ``#anchor`` if one is given."""
-        return f"{self.site}{docname}.html" + (f"#{anchor}" if anchor else "")
+        """The published address of ``docname`` in the build's language, with ``#anchor`` if one is given."""
+        return f"{self.site}{self.pages}{docname}.html" + (f"#{anchor}" if anchor else "")
 
     def number(self, label: str) -> str:
         """A label's number as the site shows it, e.g. ``"Fig. 4.2"`` or ``"Exercise 4.1"``."""
@@ -160,9 +162,11 @@ def read_build(root: Path | str, build: Path | str | None = None) -> BuildFacts:
     terms = {name.lower(): Target(doc, anchor, name) for (kind, name), (doc, anchor) in std["objects"].items()
              if kind == "term"}
     notebooks = sorted(doc for doc in env.all_docs if (root / f"{doc}.ipynb").exists())
+    language = env.config.language or "en"
     return BuildFacts(
         site=site, glue=_glue(root, build, notebooks, getattr(env.config, "nb_execution_cache_path", None)),
         titles={doc: title.astext() for doc, title in env.titles.items()}, labels=labels, numbers=numbers,
-        terms=terms, citations=_citations(env), numfig_format={**NUMFIG_FORMAT, **env.config.numfig_format})
+        terms=terms, citations=_citations(env), numfig_format={**NUMFIG_FORMAT, **env.config.numfig_format},
+        pages="" if language == "en" else f"{language}/")
 
 

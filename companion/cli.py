@@ -186,7 +186,13 @@ def run_edition(args: argparse.Namespace) -> int:
         print(f"Nothing written: {args.folder} is not an empty folder; pass --force to overwrite", file=sys.stderr)
         return 1
     try:
-        report = edition.write_edition(args.root, args.folder)
+        if args.language == "en":
+            report = edition.write_edition(args.root, args.folder)
+        else:
+            from companion.translated_edition import translator
+
+            report = edition.write_edition(args.root, args.folder, build=args.root / "_build" / args.language,
+                                           translate=translator(args.root, args.language))
     except (FileNotFoundError, edition.EditionError) as error:
         print(f"The reader's edition was not written: {error}", file=sys.stderr)
         return 1
@@ -296,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     edition_parser.add_argument("folder", type=Path, help="folder to write to (created if missing; must be empty)")
     edition_parser.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting")
     edition_parser.add_argument("--root", type=Path, default=Path("."), help="the course's folder (default: here)")
+    edition_parser.add_argument(
+        "--language", default="en", help="a translation in locales/, e.g. zh_CN, after its build (default: en)"
+    )
     edition_parser.set_defaults(run=run_edition)
     publish_parser = commands.add_parser(
         "publish", help="commit an edition onto a git branch, on top of its history, and push it"

@@ -27,7 +27,7 @@ import posixpath
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -438,11 +438,15 @@ class EditionReport:
     seconds: float
 
 
-def write_edition(root: Path | str, target: Path | str, *, build: Path | str | None = None) -> EditionReport:
+def write_edition(
+    root: Path | str, target: Path | str, *, build: Path | str | None = None, translate: Callable | None = None
+) -> EditionReport:
     """Write the reader's edition of every notebook chapter of ``root/_toc.yml`` into ``target``.
 
     ``book/diagnosis/clinical_data.ipynb`` becomes ``target/diagnosis/clinical_data.ipynb``, and
-    each notebook is validated by nbformat. Needs the built book (:func:`read_build`).
+    each notebook is validated by nbformat. Needs the built book (:func:`read_build`). A translated
+    edition passes the translation's build and ``translate(docname, notebook)``
+    (:func:`companion.translated_edition.translator`), applied before the conversion.
 
     Raises
     ------
@@ -456,7 +460,8 @@ def write_edition(root: Path | str, target: Path | str, *, build: Path | str | N
     start, root, target = time.perf_counter(), Path(root), Path(target)
     facts, counts, written, cells = read_build(root, build), Counter(), [], 0
     for docname in book_toc.notebooks(root):
-        edition = convert_notebook(nbformat.read(root / f"{docname}.ipynb", as_version=4), docname, facts,
+        source = nbformat.read(root / f"{docname}.ipynb", as_version=4)
+        edition = convert_notebook(translate(docname, source) if translate else source, docname, facts,
                                    root=root, counts=counts)
         nbformat.validate(edition)
         path = target / f"{posixpath.relpath(docname, SOURCE_FOLDER)}.ipynb"
