@@ -30,7 +30,7 @@ help:
 	@echo "make book-all  build the book from scratch, as CI does"
 	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
 	@echo "make book-zh   build the Chinese site into $(ZH_SITE) (after make book: no chapter runs again)"
-	@echo "make notebooks-zh write the Chinese reader's edition to $(ZH_EDITION) (after make book-zh)"
+	@echo "make notebooks-zh write the Chinese reader's and student editions to $(ZH_EDITION), $(ZH_STUDENT) (after make book-zh)"
 	@echo "make translations bring the catalogs in locales/ up to date with the English text (after make book)"
 	@echo "make site      both languages as published: English in _build/site, Chinese in _build/site/zh_CN"
 	@echo "make check-translations the catalogs complete and up to date with the English text"
@@ -96,6 +96,7 @@ notebooks: $(STAMP) wheel
 # converted from the translated Markdown. make site puts both languages together as published.
 ZH_SITE    := _build/zh_CN/html
 ZH_EDITION := _build/notebooks-zh
+ZH_STUDENT := _build/student-zh
 translations: $(STAMP)
 	$(BIN)/python scripts/build_book.py --builder gettext
 	$(BIN)/sphinx-intl update --pot-dir _build/gettext/pot --language zh_CN --locale-dir locales --line-width 76
@@ -111,6 +112,7 @@ notebooks-zh: $(STAMP)
 	$(BIN)/python -m companion edition $(ZH_EDITION) --language zh_CN
 	cp -r binder $(ZH_EDITION)/
 	rm -rf $(ZH_SITE)/notebooks && cp -r $(ZH_EDITION) $(ZH_SITE)/notebooks
+	$(BIN)/python -m companion student $(ZH_STUDENT) --from $(ZH_EDITION) --force
 
 site:
 	test -f _build/html/index.html && test -f $(ZH_SITE)/index.html || { echo "build both first: make book book-zh" >&2; exit 1; }
@@ -121,7 +123,7 @@ check-translations: $(STAMP)
 	CHECK_TRANSLATIONS=1 $(BIN)/python -m pytest tests/test_translations.py
 
 check-chinese: $(STAMP)
-	CHECK_CHINESE=1 $(BIN)/python -m pytest tests/test_chinese_site.py
+	CHECK_CHINESE=1 $(BIN)/python -m pytest -n 2 tests/test_chinese_site.py
 
 # build/ is setuptools' scratch folder: a stale one could put deleted modules into the wheel.
 wheel: $(STAMP)
@@ -150,7 +152,8 @@ check-install: $(STAMP)
 
 # Two browsers side by side: axe-core's checks keep Chromium busy on one core each.
 check-browser: $(STAMP)
-	CHECK_BROWSER=1 $(BIN)/python -m pytest -n 2 tests/test_browser.py
+	test -n "$(BUILT_SITE)" || test -f _build/site/zh_CN/index.html || { echo "assemble the site first: make book book-zh site" >&2; exit 1; }
+	CHECK_BROWSER=1 BUILT_SITE=$(or $(BUILT_SITE),_build/site) $(BIN)/python -m pytest -n 2 tests/test_browser.py
 
 # Executes nothing: compares the numbers every chapter glued in the tests' run (nbval, with
 # COMPANION_GLUE_RECORD=$(GLUE_RECORD), as .ci/run sets it) and in the book build.

@@ -7,7 +7,7 @@ document of its own, and myst-nb parses such a document as plain MyST, without t
 message's glued values name their page explicitly (``{glue:text}`/book/a.ipynb::key```), which
 myst-nb resolves after reading, from the same executed notebook as the English text.
 
-Every page gets a link to the same page in the other language, at the end of the sidebar. The
+Every page gets a link to the same page in the other language, in its header. The
 site is published with English at its root and Chinese under ``zh_CN/``.
 """
 
@@ -20,6 +20,7 @@ from docutils import nodes
 from myst_nb.sphinx_ import Parser
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.builders.gettext import MsgOrigin
 from sphinx.locale import init as init_locale
 from sphinx.search import zh
 from sphinx.transforms import SphinxTransform
@@ -78,6 +79,18 @@ class ExerciseTitlesAreText(SphinxTransform):
             title += text
 
 
+def extract_alt_text(app: Sphinx, doctree, docname: str) -> None:
+    """The figures' alt text in the catalogs. The gettext builder reads a page's messages after
+    myst-nb has chosen one form of each output, and for this builder it chooses text, not the
+    image: the alt text is taken from the page as read, where Sphinx also translates it."""
+    if app.builder.name != "gettext":
+        return
+    catalog = app.builder.catalogs[docname_to_domain(docname, app.config.gettext_compact)]
+    for image in app.env.get_doctree(docname).findall(nodes.image):
+        if image.get("alt"):
+            catalog.add(image["alt"], MsgOrigin(image.source or app.env.doc2path(docname), image.line or 0))
+
+
 class TranslateToctreeCaptions(SphinxTransform):
     """The parts' captions, from the page's catalog. sphinx-external-toc adds the toctrees of
     ``_toc.yml`` after Sphinx has translated the page, so their captions would stay English."""
@@ -111,6 +124,18 @@ class ChineseSearch(zh.SearchChinese):
         return chinese + latin
 
 
+def glossary_words_for_search(app: Sphinx, env) -> None:
+    """Each Chinese glossary term one word for the search: jieba splits words it does not know,
+    such as 差分隐私, and a search for the term would miss the pages that use it."""
+    if not (app.config.language or "").startswith("zh"):
+        return
+    terms = {name for kind, name in env.domaindata["std"]["objects"] if kind == "term"}
+    words = sorted({word for term in terms for word in re.findall(r"[\u4e00-\u9fff]{2,}", term)})
+    dictionary = Path(app.outdir).parent / "search-words.txt"
+    dictionary.write_text("".join(f"{word} 1000\n" for word in words), encoding="utf-8")
+    app.config.html_search_options = {**app.config.html_search_options, "dict": str(dictionary)}
+
+
 def language_switch(language: str, pagename: str) -> dict[str, str]:
     """The link from ``pagename`` in ``language`` to the same page in the other language."""
     other = "en" if language != "en" else "zh_CN"
@@ -123,10 +148,13 @@ def add_language_switch(app: Sphinx, pagename: str, templatename: str, context: 
 
 
 def set_up_language(app: Sphinx, config) -> None:
-    """The translated title, and the language switch at the end of the sidebar."""
+    """The translated title, and the language switch in the header, before the buttons."""
     config.html_title = TITLES.get(config.language, config.html_title)
+    if (config.language or "en") != "en":  # launch buttons open the translated reader's edition
+        config.reader_edition_branch = f"{config.reader_edition_branch}-{config.language}"
     config.templates_path.append(str(Path(__file__).resolve().parent.parent / "_templates"))
-    config.html_theme_options.setdefault("primary_sidebar_end", ["language-switch.html"])
+    header = config.html_theme_options.get("article_header_end") or ["article-header-buttons.html"]
+    config.html_theme_options["article_header_end"] = ["language-switch.html", *header]
 
 
 def setup(app: Sphinx) -> dict:
@@ -136,5 +164,7 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(TranslateToctreeCaptions)
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", set_up_language)
+    app.connect("doctree-resolved", extract_alt_text)
+    app.connect("env-updated", glossary_words_for_search)
     app.connect("html-page-context", add_language_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
