@@ -10,7 +10,8 @@ translated site's build.
 
 Examples
 --------
->>> messages = {"The neuron": "神经元", "A neuron weighs its inputs\\nand adds a bias.": "神经元对输入加权，再加上偏置。"}
+>>> messages = {"The neuron": "神经元",
+...             "A neuron weighs its inputs\\nand adds a bias.": "神经元对输入加权，再加上偏置。"}
 >>> print(translate_text("# The neuron\\n\\nA neuron weighs its inputs\\n and adds a bias.\\n", messages))
 # 神经元
 <BLANKLINE>
@@ -47,6 +48,11 @@ def _pattern(message: str) -> re.Pattern:
     return re.compile(rf"(?:{LINE_START}|{INSIDE_LINE})(?P<message>{words}){LINE_END}")
 
 
+def _keep_the_start(replacement: str) -> Callable[[re.Match], str]:
+    """A match's lead (indentation, markers) kept, the message replaced."""
+    return lambda match: match.group(0)[: match.start("message") - match.start()] + replacement
+
+
 def translate_text(text: str, messages: Mapping[str, str]) -> str:
     """``text`` (Markdown) with every message of ``messages`` that makes up a whole block or table
     cell replaced by its translation. Longer messages first, and through placeholders, so that no
@@ -58,8 +64,7 @@ def translate_text(text: str, messages: Mapping[str, str]) -> str:
         pattern = _pattern(message)
         if pattern.search(text):
             translations.append(messages[message])
-            token = PLACEHOLDER.format(len(translations) - 1)
-            text = pattern.sub(lambda match: match.group(0)[: match.start("message") - match.start()] + token, text)
+            text = pattern.sub(_keep_the_start(PLACEHOLDER.format(len(translations) - 1)), text)
     for number, translation in enumerate(translations):
         text = text.replace(PLACEHOLDER.format(number), translation)
     return text

@@ -49,7 +49,11 @@ CJK_SHARE = 0.6
 EDITION_CJK_SHARE = 0.4
 NOT_PROSE = ".cell_input, .cell_output, .math, pre, code, .headerlink, .citation, .bibliography, table"
 #: Chinese searches and a page each must find.
-SEARCHES = {"过拟合": "book/foundations/training", "灵敏度": "book/diagnosis/clinical_data", "差分隐私": "book/challenges/privacy"}
+SEARCHES = {
+    "过拟合": "book/foundations/training",
+    "灵敏度": "book/diagnosis/clinical_data",
+    "差分隐私": "book/challenges/privacy",  # a word jieba does not know: the glossary's terms are added
+}
 
 
 def soup(site: Path, page: str) -> BeautifulSoup:
@@ -66,7 +70,8 @@ def cjk_share(text: str) -> float:
 
 def execution_records(site: Path) -> dict[str, list[str]]:
     """Document -> (Modified, Method, Run Time) of the status page's execution table."""
-    table = soup(site, "book/status").find("table", class_="nb-exec-table") or soup(site, "book/status").find("table")
+    page = soup(site, "book/status")
+    table = page.find("table", class_="nb-exec-table") or page.find("table")
     rows = [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in table.find_all("tr")]
     return {row[0]: row[1:4] for row in rows if row}
 

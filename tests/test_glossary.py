@@ -25,9 +25,10 @@ def term_pairs() -> dict[str, str]:
     ]
     english, chinese = lines[0::2], lines[1::2]
     assert len(english) == len(chinese), "an entry of book/glossary.md lacks its Chinese term"
-    for term, translation in zip(english, chinese):
-        assert term.isascii() and CJK.search(translation), f"glossary entry {term!r}: expected the English term, then its Chinese term (got {translation!r})"
-    return dict(zip(english, chinese))
+    for term, translation in zip(english, chinese, strict=True):
+        assert term.isascii(), f"glossary entry {term!r}: expected the English term first"
+        assert CJK.search(translation), f"glossary entry {term!r}: expected its Chinese term next, got {translation!r}"
+    return dict(zip(english, chinese, strict=True))
 
 
 def defined_terms() -> set[str]:

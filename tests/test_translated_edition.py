@@ -18,7 +18,7 @@ import translations  # noqa: E402  (the book's Sphinx extension, from its folder
 
 MESSAGES = {
     "Objectives": "学习目标",
-    "The model's AUC is {glue:text}`auc:.2f`\non held-out data.": "模型在留出数据上的 AUC 为 {glue:text}`auc:.2f`。",
+    "The model's AUC is {glue:text}`auc:.2f`\non held-out data.": "模型在留出数据上的 AUC 为 {glue:text}`auc:.2f`。",  # noqa: E501
     "Section": "章节",
     "What it covers": "内容",
     "a neuron": "一个神经元",
@@ -30,7 +30,10 @@ MESSAGES = {
     ("markdown", "expected"),
     [
         ("## Objectives\n", "## 学习目标\n"),
-        ("The model's AUC is {glue:text}`auc:.2f`\non held-out\n  data.", "模型在留出数据上的 AUC 为 {glue:text}`auc:.2f`。"),
+        (
+            "The model's AUC is {glue:text}`auc:.2f`\non held-out\n  data.",
+            "模型在留出数据上的 AUC 为 {glue:text}`auc:.2f`。",
+        ),
         ("- Objectives\n1. Objectives", "- 学习目标\n1. 学习目标"),
         ("> **x**\n>\n> Objectives", "> **x**\n>\n> 学习目标"),
         ("| Section | What it covers |\n|---|---|", "| 章节 | 内容 |\n|---|---|"),
