@@ -316,7 +316,7 @@ def test_image_jupyterhub_is_the_charts(z2jh):
 # --- the published branches that the pull links open ---
 
 
-def test_workflow_publishes_both_editions_on_top_of_their_history():
+def test_workflow_publishes_every_edition_on_top_of_its_history():
     workflow = load(ROOT / ".github" / "workflows" / "book.yml")
     writers = {
         name: job for name, job in workflow["jobs"].items() if job.get("permissions", {}).get("contents") == "write"
@@ -324,8 +324,8 @@ def test_workflow_publishes_both_editions_on_top_of_their_history():
     assert list(writers) == ["publish-editions"], "one job alone may push"
     assert workflow["permissions"] == {"contents": "read"}
     script = "\n".join(step.get("run", "") for step in writers["publish-editions"]["steps"])
-    published = re.findall(r"python -m companion publish (\S+) .*?--branch (\w+)", script.replace("\\\n", " "))
-    assert sorted(branch for _, branch in published) == ["notebooks", "student"]
+    published = re.findall(r"python -m companion publish (\S+) .*?--branch ([\w-]+)", script.replace("\\\n", " "))
+    assert sorted(branch for _, branch in published) == ["notebooks", "notebooks-zh_CN", "student", "student-zh_CN"]
     # A replaced history (a fresh repository, a forced push) breaks the learners' second pull.
     assert "--force" not in script
     assert "git init" not in script
