@@ -7,7 +7,8 @@ browser (``make check-chinese``, after ``make book book-zh notebooks-zh site``).
 - Most of every page's text is Chinese: at least ``CJK_SHARE`` of the letters outside code,
   equations, outputs, tables and references are Chinese characters (the bibliography, whose
   entries are English titles, is left out).
-- Every page links the same page in the other language, both ways.
+- Every page links the same page in the other language, both ways, and the launch buttons open
+  the Chinese reader's edition (its branch ``notebooks-zh_CN``).
 - The Chinese reader's edition has no MyST markup left and is mostly Chinese; the student
   edition has no solutions and no outputs.
 - In Chromium, served as published (English at the root, Chinese under ``zh_CN/``): no
@@ -112,6 +113,13 @@ def test_every_page_links_its_page_in_the_other_language(toc_page):
     assert switch_target(ENGLISH, toc_page).resolve() == (SITE / "zh_CN" / f"{toc_page}.html").resolve()
     assert switch_target(CHINESE, toc_page).resolve() == (SITE / f"{toc_page}.html").resolve()
     assert (SITE / "zh_CN" / f"{toc_page}.html").exists(), "make site puts the Chinese pages under zh_CN/"
+
+
+def test_launch_buttons_open_the_chinese_edition():
+    for page in book_toc.notebooks(ROOT):
+        colab = [link["href"] for link in soup(CHINESE, page).select("a[href*='colab.research.google.com']")]
+        assert colab, f"{page}: no Colab button"
+        assert all("/blob/notebooks-zh_CN/" in href for href in colab), f"{page}: {colab}"
 
 
 def edition_notebooks(folder: Path) -> list[Path]:
