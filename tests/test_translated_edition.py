@@ -4,6 +4,7 @@ translated text, the language switch's links."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -125,3 +126,55 @@ def test_the_language_switch_links_the_same_page(language, page, href):
     switch = translations.language_switch(language, page)
     assert switch["href"] == href
     assert switch["lang"] == ("zh-CN" if language == "en" else "en")
+
+
+GLUED_CHAPTER = """---
+jupytext: {text_representation: {extension: .md, format_name: myst}}
+kernelspec: {name: python3, display_name: Python 3, language: python}
+---
+# Glue
+
+```{code-cell} python
+from myst_nb import glue
+glue("auc", 0.8731, display=False)
+```
+
+The model's AUC is {glue:text}`auc:.2f` on held-out data.
+"""
+
+
+def build_translated(tmp_path: Path, extensions: list[str]) -> subprocess.CompletedProcess:
+    """A one-page book whose paragraph with a glued number has a Chinese translation, built in Chinese with -W."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    source = tmp_path / "src"
+    (source / "locales" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    (source / "chapter.md").write_text(GLUED_CHAPTER, encoding="utf-8")
+    catalog = Catalog(locale="zh_CN")
+    english = "The model's AUC is {glue:text}`auc:.2f` on held-out data."
+    catalog.add(english, "模型在留出数据上的 AUC 为 {glue:text}`auc:.2f`。")
+    with open(source / "locales" / "zh_CN" / "LC_MESSAGES" / "chapter.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        f"extensions = {extensions!r}\nroot_doc = 'chapter'\nhtml_theme = 'sphinx_book_theme'\n"
+        "language = 'zh_CN'\nlocale_dirs = ['locales']\ngettext_compact = False\nnb_execution_mode = 'force'\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_a_glued_number_in_a_translated_paragraph_renders_under_w(tmp_path):
+    built = build_translated(tmp_path / "fixed", ["myst_nb", "translations"])
+    assert built.returncode == 0, built.stderr
+    page = (tmp_path / "fixed" / "html" / "chapter.html").read_text(encoding="utf-8")
+    assert '模型在留出数据上的 AUC 为 <span class="pasted-text">0.87</span>。' in page
+
+    # Why book/_ext/translations.py is needed: myst-nb alone parses a translated paragraph without
+    # its notebook and finds no glued value (if this starts to pass, the workaround can go).
+    plain = build_translated(tmp_path / "plain", ["myst_nb"])
+    assert plain.returncode != 0
+    assert "No key 'auc' found in glue data" in plain.stderr

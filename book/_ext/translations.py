@@ -150,7 +150,7 @@ def add_language_switch(app: Sphinx, pagename: str, templatename: str, context: 
 def set_up_language(app: Sphinx, config) -> None:
     """The translated title, and the language switch in the header, before the buttons."""
     config.html_title = TITLES.get(config.language, config.html_title)
-    if (config.language or "en") != "en":  # launch buttons open the translated reader's edition
+    if (config.language or "en") != "en" and "reader_edition_branch" in config:  # the translated reader's edition
         config.reader_edition_branch = f"{config.reader_edition_branch}-{config.language}"
     config.templates_path.append(str(Path(__file__).resolve().parent.parent / "_templates"))
     header = config.html_theme_options.get("article_header_end") or ["article-header-buttons.html"]
