@@ -125,3 +125,15 @@ def test_ci_times_every_stage_against_its_own_budget():
     assert budget <= 1800  # the whole run stays under 30 minutes
     assert sum(int(stage[2]) for stage in stages) <= budget
     assert any(line.startswith("trap summary EXIT") for line in ci_lines())  # the table also after a failure
+
+
+def test_readme_lists_what_ci_runs_with_its_budgets():
+    """The README's CI table names every stage of .ci/run, with the budget that .ci/run gives it."""
+    table = (ROOT / "README.md").read_text().split("| Stage | Budget |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `make ")]
+    for step in ci_lines():
+        stage = re.match(r'stage "([^"]+)" (\d+) .*?\bmake ([\w-]+)', step)
+        if stage:
+            row = [row for row in rows if f"`make {stage[3]}" in row]
+            assert row, f"the README's CI table has no row for make {stage[3]} ({stage[1]})"
+            assert f"{stage[2]} s" in row[0].rsplit("|", 2)[1], (stage[1], stage[2], row[0])
