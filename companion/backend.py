@@ -30,13 +30,13 @@ from collections.abc import Iterator
 from companion import quiet_tensorflow
 
 #: Lines of TensorFlow's start-up that say nothing a reader can act on.
-START_UP_NOTICES = ("oneDNN custom operations are on", "All log messages before absl::InitializeLog()")
+START_UP_NOTICES = (b"oneDNN custom operations are on", b"All log messages before absl::InitializeLog()")
 
 
 @contextlib.contextmanager
 def start_up_notices_dropped() -> Iterator[None]:
     """Catch what is written to file descriptor 2 inside the block; pass on all but :data:`START_UP_NOTICES`."""
-    sys.stderr.flush()
+    sys.stderr.flush()  # what Python wrote before the block goes out before it
     with tempfile.TemporaryFile() as caught:
         saved = os.dup(2)
         os.dup2(caught.fileno(), 2)
@@ -46,8 +46,10 @@ def start_up_notices_dropped() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             caught.seek(0)
-            lines = caught.read().decode(errors="replace").splitlines(keepends=True)
-            sys.stderr.write("".join(line for line in lines if not any(n in line for n in START_UP_NOTICES)))
+            lines = caught.read().splitlines(keepends=True)
+            # Back to descriptor 2, where it was going: a kernel that forwards that descriptor shows
+            # it under the cell, one that does not (Colab's) keeps it in its log, as without this.
+            os.write(2, b"".join(line for line in lines if not any(n in line for n in START_UP_NOTICES)))
 
 
 quiet_tensorflow()
