@@ -22,13 +22,16 @@ USE_LOCK   := $(if $(LATEST),,$(and $(filter $(LOCK_PLATFORM),$(PLATFORM)),$(fil
 EDITION       := _build/notebooks
 LEARNER_COPY  ?= my-notebooks
 
-.PHONY: FORCE help install book book-all notebooks book-zh notebooks-zh translations site check-translations check-chinese wheel check-site check-edition check-install check-browser check-determinism check-classroom test lab student classroom node-tools doctor bench lint lint-tools lock clean
+.PHONY: FORCE help install book book-all notebooks pdf tex check-pdf book-zh notebooks-zh translations site check-translations check-chinese wheel check-site check-edition check-install check-browser check-determinism check-classroom test lab student classroom node-tools doctor bench lint lint-tools lock clean
 
 help:
 	@echo "make book      build the HTML book (every chapter executed) into _build/html"
 	@echo "make test      unit tests and every notebook (pytest + nbval)"
 	@echo "make book-all  build the book from scratch, as CI does"
 	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
+	@echo "make pdf       the whole book as one PDF, English and Chinese, in _build/pdf (after make book book-zh; make tex once)"
+	@echo "make tex       install TeX Live (XeLaTeX, xeCJK) from Debian's packages, for make pdf (root or sudo)"
+	@echo "make check-pdf check the PDFs: chapters, numbers, figures, references, the LaTeX log"
 	@echo "make book-zh   build the Chinese site into $(ZH_SITE) (after make book: no chapter runs again)"
 	@echo "make notebooks-zh write the Chinese reader's and student editions to $(ZH_EDITION), $(ZH_STUDENT) (after make book-zh)"
 	@echo "make translations bring the catalogs in locales/ up to date with the English text (after make book)"
@@ -113,6 +116,25 @@ notebooks-zh: $(STAMP)
 	cp -r binder $(ZH_EDITION)/
 	rm -rf $(ZH_SITE)/notebooks && cp -r $(ZH_EDITION) $(ZH_SITE)/notebooks
 	$(BIN)/python -m companion student $(ZH_STUDENT) --from $(ZH_EDITION) --force
+
+# The whole book as one PDF per language (scripts/build_pdf.py): Sphinx's LaTeX builder and XeLaTeX,
+# from the English build's execution cache, so no chapter runs again. TeX Live comes from Debian's
+# packages; make tex installs what is missing (as root, or with sudo).
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+                texlive-lang-chinese fonts-freefont-otf fonts-wqy-microhei latexmk librsvg2-bin poppler-utils
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+tex:
+	command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v rsvg-convert >/dev/null \
+	    && kpsewhich xeCJK.sty >/dev/null && fc-list | grep -q FreeSerif && fc-list :lang=zh | grep -q . \
+	    || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); }
+
+pdf: $(STAMP)
+	test -f _build/html/index.html || { echo "build the English book first: make book" >&2; exit 1; }
+	$(BIN)/python scripts/build_pdf.py
+	test ! -f $(ZH_SITE)/index.html || $(BIN)/python scripts/build_pdf.py --language zh_CN
+
+check-pdf: $(STAMP)
+	CHECK_PDF=1 $(BIN)/python -m pytest tests/test_pdf.py
 
 site:
 	test -f _build/html/index.html && test -f $(ZH_SITE)/index.html || { echo "build both first: make book book-zh" >&2; exit 1; }
