@@ -9,6 +9,7 @@
   the editions, the wheel, the browser): it needs what that stage makes. It is collected only
   when ``CHECK_X=1``, as that stage's make target sets it, and is otherwise *deselected*, not
   skipped: ``make test`` has nothing to judge there, and a skip would hide a real one.
+- In a pytest-xdist worker, ``OMP_NUM_THREADS`` is that worker's share of the cores.
 - ``tally`` (fixture) counts what the checks looked at (pages, images, bad
   inputs); the totals are printed at the end of the run, also across
   pytest-xdist workers.
@@ -26,8 +27,15 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from companion import book_toc
+from companion.threads import threads_per_worker
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Each pytest-xdist worker runs chapters (nbval) beside the others: it gets its share of the cores,
+# as each chapter of the book build does (book/_ext/parallel_execution.py). Both executions then
+# use the same threads and glue the same numbers (tests/test_determinism.py).
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    os.environ["OMP_NUM_THREADS"] = str(threads_per_worker(int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
 
 # Hypothesis keeps caches in ./.hypothesis by default; keep them out of the working tree.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "companion-hypothesis")

@@ -12,6 +12,7 @@ chapter's kernel peak memory is measured there, and shown in the status page's e
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -29,9 +30,10 @@ def local_extensions() -> dict[str, Path]:
     return {name: ROOT / folder for name, folder in config["sphinx"]["local_extensions"].items()}
 
 
-def build(tmp_path: Path, chapters: dict[str, str], settings: str = "", pages: dict[str, str] | None = None
-          ) -> tuple[int, str]:
-    """Build a book of one-cell chapters (``{path: code}``) and Markdown ``pages`` with the book's extensions.
+def build(tmp_path: Path, chapters: dict[str, str], settings: str = "", pages: dict[str, str] | None = None,
+          env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Build a book of one-cell chapters (``{path: code}``) and Markdown ``pages`` with the book's extensions,
+    in this process's environment updated with ``env``.
 
     Returns the exit code and the log.
     """
@@ -58,7 +60,7 @@ def build(tmp_path: Path, chapters: dict[str, str], settings: str = "", pages: d
     )
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", str(source), str(tmp_path / "html")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=os.environ | (env or {}),
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -74,16 +76,19 @@ def test_executing_a_chapter_logs_no_unencrypted_kernel_warning(tmp_path):
 def test_chapters_run_side_by_side_in_their_own_folders_and_sphinx_reads_them_from_the_cache(tmp_path):
     chapters = {
         # The code differs: jupyter-cache matches notebooks by their code, and would share one result.
-        "a/one.ipynb": "import os; print('ran in', os.path.basename(os.getcwd()))  # one",
-        "b/two.ipynb": "import os; print('ran in', os.path.basename(os.getcwd()))  # two",
+        f"{folder}/{name}.ipynb": "import os\n"
+        f"print('ran in', os.path.basename(os.getcwd()), 'with', os.environ['OMP_NUM_THREADS'], 'threads')  # {name}"
+        for folder, name in (("a", "one"), ("b", "two"))
     }
-    code, log = build(tmp_path, chapters, "chapter_execution_workers = 2\n")
+    # A budget of 4 CPUs, shared by the two chapters side by side: 2 threads each.
+    code, log = build(tmp_path, chapters, "chapter_execution_workers = 2\n", env={"OMP_NUM_THREADS": "4"})
     assert code == 0, log
-    assert "executing 2 chapter(s), 2 at a time" in log, log
+    assert "executing 2 chapter(s), 2 at a time, 2 thread(s) each" in log, log
     assert "Executed notebook" not in log, "myst-nb executed a chapter again instead of reading the cache"
     assert log.count("Using cached notebook") == 2, log
     for folder, name in (("a", "one"), ("b", "two")):
-        assert f"ran in {folder}" in (tmp_path / "html" / folder / f"{name}.html").read_text(encoding="utf-8")
+        page = (tmp_path / "html" / folder / f"{name}.html").read_text(encoding="utf-8")
+        assert f"ran in {folder} with 2 threads" in page
     assert "without encryption" not in log, log
 
 

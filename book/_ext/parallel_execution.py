@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import resource
 from pathlib import Path
 
@@ -37,6 +38,8 @@ from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+
+from companion.threads import threads_per_worker
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +101,13 @@ def execute_stale_chapters(app: Sphinx) -> None:
         return
     jobs = [ProcessData(record.pk, record.uri, cache, app.config.nb_execution_timeout,
                         app.config.nb_execution_allow_errors) for record in records]
-    logger.info(f"executing {len(jobs)} chapter(s), {workers} at a time")
+    # Each chapter's kernel gets its share of the cores (companion.setup() reads OMP_NUM_THREADS):
+    # two chapters with two threads each on two cores wait for each other. It stays set for the
+    # rest of the build, so that a chapter myst-nb executes again gets the same share, and the
+    # same numbers.
+    os.environ["OMP_NUM_THREADS"] = str(threads_per_worker(workers))
+    logger.info(f"executing {len(jobs)} chapter(s), {workers} at a time, "
+                f"{os.environ['OMP_NUM_THREADS']} thread(s) each")
     # One chapter per process (maxtasksperchild and chunksize 1), so each process measures one kernel.
     with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), maxtasksperchild=1) as pool:
         results = pool.map(execute_and_measure, jobs, chunksize=1)
