@@ -32,8 +32,9 @@ SWITCH = {  # on a page in the first language: the link to the second
     "en": {"lang": "zh-CN", "label": "中文", "aria": "语言 / Language"},
     "zh_CN": {"lang": "en", "label": "English", "aria": "Language / 语言"},
 }
-#: The book's title in each translation (``title`` of _config.yml is the English one).
+#: The book's title and authors in each translation (``title`` and ``author`` of _config.yml are the English ones).
 TITLES = {"zh_CN": "医学深度学习"}
+AUTHORS = {"zh_CN": "医学深度学习的贡献者"}
 # {glue}`key`, {glue:text}`key:.2f`, ... that do not name a page ("page::key") yet.
 LOCAL_GLUE = re.compile(r"(\{glue(?::([a-z]+))?\}`)([^`:]+(?::[^`:]*)?)`")
 
@@ -157,6 +158,15 @@ def set_up_language(app: Sphinx, config) -> None:
     config.html_theme_options["article_header_end"] = ["language-switch.html", *header]
 
 
+def translate_title_page(app: Sphinx, env, docnames) -> None:
+    """The PDF's title page (make pdf). Jupyter Book sets the LaTeX title after Sphinx has started,
+    so this waits for the build."""
+    config = app.config
+    if config.language in TITLES:
+        config.latex_documents = [(start, target, TITLES[config.language], AUTHORS[config.language], *rest)
+                                  for start, target, _title, _author, *rest in config.latex_documents]
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("myst_nb")
     app.add_source_parser(NotebookParser, override=True)
@@ -164,6 +174,7 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(TranslateToctreeCaptions)
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", set_up_language)
+    app.connect("env-before-read-docs", translate_title_page)
     app.connect("doctree-resolved", extract_alt_text)
     app.connect("env-updated", glossary_words_for_search)
     app.connect("html-page-context", add_language_switch)
