@@ -31,7 +31,7 @@ help:
 	@echo "make notebooks write the reader's edition (plain Jupyter, numbers from the book) to $(EDITION)"
 	@echo "make pdf       the whole book as one PDF, English and Chinese, in _build/pdf (after make book book-zh; make tex once)"
 	@echo "make tex       install TeX Live (XeLaTeX, xeCJK) from Debian's packages, for make pdf (root or sudo)"
-	@echo "make check-pdf check the PDFs: chapters, numbers, figures, references, the LaTeX log"
+	@echo "make check-pdf check the PDFs against the sites: outline, numbers, figures, references, the LaTeX log"
 	@echo "make book-zh   build the Chinese site into $(ZH_SITE) (after make book: no chapter runs again)"
 	@echo "make notebooks-zh write the Chinese reader's and student editions to $(ZH_EDITION), $(ZH_STUDENT) (after make book-zh)"
 	@echo "make translations bring the catalogs in locales/ up to date with the English text (after make book)"
@@ -121,12 +121,16 @@ notebooks-zh: $(STAMP)
 # from the English build's execution cache, so no chapter runs again. TeX Live comes from Debian's
 # packages; make tex installs what is missing (as root, or with sudo).
 TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-                texlive-lang-chinese fonts-freefont-otf fonts-wqy-microhei latexmk librsvg2-bin poppler-utils
+                texlive-lang-chinese fonts-freefont-otf fonts-dejavu-core fonts-wqy-microhei \
+                fonts-arphic-gbsn00lp fonts-arphic-gkai00mp latexmk librsvg2-bin poppler-utils
+# The fonts that book/_ext/latex_book.py names, each of which XeLaTeX must find.
+TEX_FONTS := FreeSerif FreeSans "DejaVu Sans Mono" "WenQuanYi Micro Hei" "AR PL SungtiL GB" "AR PL KaitiM GB"
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 tex:
-	command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v rsvg-convert >/dev/null \
-	    && kpsewhich xeCJK.sty >/dev/null && fc-list | grep -q FreeSerif && fc-list :lang=zh | grep -q . \
-	    || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); }
+	@if ( for tool in xelatex latexmk rsvg-convert pdftotext; do command -v $$tool >/dev/null || exit 1; done \
+	      && kpsewhich xeCJK.sty >/dev/null && kpsewhich zhnumber.sty >/dev/null \
+	      && for font in $(TEX_FONTS); do fc-list -q "$$font" || exit 1; done ); then echo "TeX Live and the fonts are installed"; \
+	else $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); fi
 
 pdf: $(STAMP)
 	test -f _build/html/index.html || { echo "build the English book first: make book" >&2; exit 1; }
@@ -174,7 +178,7 @@ check-install: $(STAMP)
 
 # Two browsers side by side: axe-core's checks keep Chromium busy on one core each.
 check-browser: $(STAMP)
-	test -n "$(BUILT_SITE)" || test -f _build/site/zh_CN/index.html || { echo "assemble the site first: make book book-zh site" >&2; exit 1; }
+	test -n "$(BUILT_SITE)" || test -f _build/site/zh_CN/index.html || { echo "assemble the site first: make book book-zh pdf site" >&2; exit 1; }
 	CHECK_BROWSER=1 BUILT_SITE=$(or $(BUILT_SITE),_build/site) $(BIN)/python -m pytest -n 2 tests/test_browser.py
 
 # Executes nothing: compares the numbers every chapter glued in the tests' run (nbval, with

@@ -34,7 +34,8 @@ FONTS = r"""
 \setsansfont{FreeSans}
 \setmonofont[Scale=0.9]{DejaVu Sans Mono}
 \usepackage{xeCJK}
-\setCJKmainfont[BoldFont=WenQuanYi Micro Hei, ItalicFont=AR PL KaitiM GB, BoldItalicFont=WenQuanYi Micro Hei]{AR PL SungtiL GB}
+\setCJKmainfont[BoldFont=WenQuanYi Micro Hei, BoldItalicFont=WenQuanYi Micro Hei,
+                ItalicFont=AR PL KaitiM GB]{AR PL SungtiL GB}
 \setCJKsansfont[AutoFakeBold=2, AutoFakeSlant]{WenQuanYi Micro Hei}
 \setCJKmonofont{WenQuanYi Micro Hei Mono}
 \xeCJKDeclareCharClass{Default}{"2013}
@@ -52,7 +53,8 @@ CHINESE_HEADINGS = r"""
 \renewcommand{\thepart}{第\zhnum{part}部分}
 \def\theHpart{\arabic{part}}
 \def\@chappos{章}
-\renewcommand{\DOCH}{\raggedleft\CNV\FmN{\@chapapp}\space\CNoV\thechapter\space\CNV\FmN{\@chappos}\par\nobreak\vskip 40\p@}
+\renewcommand{\DOCH}{\raggedleft\CNV\FmN{\@chapapp}\space\CNoV\thechapter\space\CNV\FmN{\@chappos}%
+  \par\nobreak\vskip 40\p@}
 \makeatother
 """
 
@@ -74,6 +76,8 @@ PREAMBLE = r"""
   \setcounter{figure}{0}\setcounter{table}{0}}
 \newcommand*{\booknumberedpart}[1]{\setcounter{secnumdepth}{\book@secnumdepth}\part{#1}}
 \newcommand*{\bookunnumberedpart}[1]{\bookunnumbered\part{#1}}
+% The PDF's outline numbers parts and chapters, as the contents do.
+\hypersetup{bookmarksnumbered}
 % No table column narrower than a word such as "TensorFlow" (tabulary squeezes short ones to fit).
 \setlength{\tymin}{6em}
 % A reference list stays under its page's heading: the class's list without its chapter heading.
@@ -112,7 +116,7 @@ class BookParts(SphinxPostTransform):
         root.children = [title]
         introduction.extend(kept)
         root += [latex(r"\bookunnumbered"), introduction]
-        for toctree, wrapper in zip(toctrees, wrappers):
+        for toctree, wrapper in zip(toctrees, wrappers, strict=True):
             kind = "numbered" if toctree.get("numbered") else "unnumbered"
             root += [latex(rf"\book{kind}part{{{escape(toctree.get('caption') or '', 'xelatex')}}}"), wrapper]
 
