@@ -52,8 +52,8 @@ CHINESE_HEADINGS = r"""
 \addto\captionsenglish{\renewcommand{\partname}{\@gobble}\renewcommand{\chaptername}{第}}
 \renewcommand{\thepart}{第\zhnum{part}部分}
 \def\theHpart{\arabic{part}}
-\def\@chappos{章}
-\renewcommand{\DOCH}{\raggedleft\CNV\FmN{\@chapapp}\space\CNoV\thechapter\space\CNV\FmN{\@chappos}%
+\def\@chappos{章\quad}% xeCJK drops a space between Chinese characters: 第 1 章 and the title, apart
+\renewcommand{\DOCH}{\raggedleft\CNV\FmN{\@chapapp}\space\CNoV\thechapter\space\CNV\FmN{章}%
   \par\nobreak\vskip 40\p@}
 \makeatother
 """
@@ -92,6 +92,15 @@ def latex(text: str) -> nodes.raw:
     return nodes.raw("", text, format="latex")
 
 
+def inside_a_page(node: nodes.Node) -> bool:
+    """Whether ``node`` belongs to a page that the root page's toctrees brought in."""
+    while node.parent is not None:
+        node = node.parent
+        if isinstance(node, addnodes.start_of_file):
+            return True
+    return False
+
+
 class BookParts(SphinxPostTransform):
     """The assembled book: the root page's sections as the introduction, the toctrees as parts."""
 
@@ -105,16 +114,17 @@ class BookParts(SphinxPostTransform):
         root = self.document.next_node(nodes.section)
         title = root.next_node(nodes.title)
         toctrees = list(self.env.get_doctree(root_doc).findall(addnodes.toctree))
-        wrappers = [child for child in root.children
-                    if isinstance(child, nodes.compound) and "toctree-wrapper" in child["classes"]]
+        wrappers = [node for node in root.findall(nodes.compound)
+                    if "toctree-wrapper" in node["classes"] and not inside_a_page(node)]
         if len(wrappers) != len(toctrees):
             raise RuntimeError(f"{root_doc}: {len(wrappers)} toctrees in the book, {len(toctrees)} on the page")
+        for wrapper in wrappers:  # wherever the page has them (a section's end, in plain Sphinx)
+            wrapper.parent.remove(wrapper)
 
         introduction = nodes.section("", nodes.title("", language_settings(self.config)["introduction"]),
                                      ids=["book-introduction"])
-        kept = [child for child in root.children if child is not title and all(child is not w for w in wrappers)]
+        introduction.extend([child for child in root.children if child is not title])
         root.children = [title]
-        introduction.extend(kept)
         root += [latex(r"\bookunnumbered"), introduction]
         for toctree, wrapper in zip(toctrees, wrappers, strict=True):
             kind = "numbered" if toctree.get("numbered") else "unnumbered"
