@@ -33,6 +33,24 @@ def latex_folder(language: str) -> Path:
     return build_book.output_folder(language, "latex") / "latex"
 
 
+def run_latex(tex: Path) -> Path:
+    """``tex`` typeset into a PDF beside it; a LaTeX error ends the run with its first message.
+
+    Sphinx writes a latexmkrc for the chosen engine (XeLaTeX, makeindex with its style); latexmk
+    runs XeLaTeX until the references, the contents and the index stop changing.
+    """
+    rc = ["-r", "latexmkrc"] if (tex.parent / "latexmkrc").exists() else []
+    done = subprocess.run(["latexmk", *rc, "-pdfxe", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                          cwd=tex.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if done.returncode:
+        log = tex.with_suffix(".log")
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+        first = next((i for i, line in enumerate(lines) if line.startswith("!")), None)
+        error = "\n".join(lines[first:first + 3]) if first is not None else "no error message in the log"
+        sys.exit(f"XeLaTeX could not typeset {tex}:\n{error}\n(the whole log: {log})")
+    return tex.with_suffix(".pdf")
+
+
 def build(language: str) -> Path:
     if shutil.which("xelatex") is None or shutil.which("latexmk") is None:
         sys.exit("no XeLaTeX or latexmk: install TeX Live first (make tex)")
@@ -42,13 +60,9 @@ def build(language: str) -> Path:
     if result:
         sys.exit(result)
     folder = latex_folder(language)
-    # Sphinx writes a latexmkrc for the chosen engine (XeLaTeX, makeindex with its style); latexmk
-    # runs XeLaTeX until the references, the contents and the index stop changing.
-    subprocess.run(["latexmk", "-r", "latexmkrc", "-pdfxe", "-interaction=nonstopmode", "-halt-on-error",
-                    f"{NAME}.tex"], cwd=folder, check=True, stdout=subprocess.DEVNULL)
     target = pdf_path(language)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(folder / f"{NAME}.pdf", target)
+    shutil.copyfile(run_latex(folder / f"{NAME}.tex"), target)
     pages = build_book.output_folder(language, "html") / "html" if language != "en" else build_book.BUILD / "html"
     if pages.is_dir():  # beside the pages, where their download menu links to it
         shutil.copyfile(target, pages / target.name)

@@ -14,6 +14,8 @@ Each language's PDF is compared with that language's built site, which is the re
 - the LaTeX log has no undefined reference or citation, no missing character, and no code line
   that runs off the page (no overfull box more than 10 pt wide inside a code block);
 - every page of the site offers the PDF in its download menu, and the link reaches the file.
+
+And a LaTeX error stops ``make pdf`` with LaTeX's own message and the log's path.
 """
 
 from __future__ import annotations
@@ -258,3 +260,17 @@ def test_every_page_offers_the_pdf(language, html):
             target = (SITES[language] / page).parent / unquote(href)
             assert target.resolve() == (SITES[language] / build_pdf.pdf_path(language).name).resolve()
             assert target.is_file(), f"{page}: {href} does not reach the PDF"
+
+
+def test_a_latex_error_names_itself_and_the_log(tmp_path):
+    tex = tmp_path / "broken.tex"
+    tex.write_text("\\documentclass{report}\\begin{document}\\undefinedcommand\\end{document}\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        build_pdf.run_latex(tex)
+    message = str(stopped.value.code)
+    assert "XeLaTeX could not typeset" in message, message
+    assert "Undefined control sequence" in message, message
+    assert str(tex.with_suffix(".log")) in message
+    good = tmp_path / "good.tex"
+    good.write_text("\\documentclass{report}\\begin{document}Hello\\end{document}\n", encoding="utf-8")
+    assert build_pdf.run_latex(good).is_file()

@@ -131,47 +131,44 @@ class BookParts(SphinxPostTransform):
             root += [latex(rf"\book{kind}part{{{escape(toctree.get('caption') or '', 'xelatex')}}}"), wrapper]
 
 
-class ReferencesInPlace(SphinxPostTransform):
-    """Each reference list where its page has it, instead of Sphinx's one list at the end.
+#: Where a page's reference list stands: the key that its entries and its (empty) list share.
+PLACE = "book_reference_list"
 
-    Runs twice around Sphinx's own gathering (priority 750): first to leave an empty list where a
-    page's entries stand, then to move the gathered entries back into it.
+
+class MarkReferencePlaces(SphinxPostTransform):
+    """Each reference list stays where its page has it, instead of Sphinx's one list at the end.
+
+    Before Sphinx gathers every entry at the end (its BibliographyTransform, priority 750), this
+    leaves an empty list where each page's entries stand; MoveReferencesBack then fills it again.
     """
 
+    default_priority = 740
     formats = ("latex",)
-    key = "book_reference_list"
 
     def run(self, **kwargs) -> None:
-        if self.default_priority < 750:
-            self.mark_places()
-        else:
-            self.move_back()
-
-    def mark_places(self) -> None:
         places: dict[int, thebibliography] = {}
         for citation in list(self.document.findall(nodes.citation)):
             parent = citation.parent
             if id(parent) not in places:
                 places[id(parent)] = thebibliography()
-                places[id(parent)][self.key] = str(len(places))
+                places[id(parent)][PLACE] = str(len(places))
                 parent.insert(parent.index(citation), places[id(parent)])
-            citation[self.key] = places[id(parent)][self.key]
+            citation[PLACE] = places[id(parent)][PLACE]
 
-    def move_back(self) -> None:
-        places = {node[self.key]: node for node in self.document.findall(thebibliography) if self.key in node}
-        for gathered in [node for node in self.document.findall(thebibliography) if self.key not in node]:
+
+class MoveReferencesBack(SphinxPostTransform):
+    """The entries that Sphinx gathered at the end, back in the lists where their pages have them."""
+
+    default_priority = 760
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        places = {node[PLACE]: node for node in self.document.findall(thebibliography) if PLACE in node}
+        for gathered in [node for node in self.document.findall(thebibliography) if PLACE not in node]:
             for citation in list(gathered.children):
                 gathered.remove(citation)
-                places[citation[self.key]] += citation
+                places[citation[PLACE]] += citation
             gathered.parent.remove(gathered)
-
-
-class MarkReferencePlaces(ReferencesInPlace):
-    default_priority = 740
-
-
-class MoveReferencesBack(ReferencesInPlace):
-    default_priority = 760
 
 
 def language_settings(config) -> dict:
