@@ -252,8 +252,7 @@ def test_no_code_line_runs_off_the_page(tex, log):
 
 def test_every_page_offers_the_pdf(language, html):
     for page, soup in html.items():
-        links = soup.select(".dropdown-download-buttons a.download-book-pdf-button, "
-                            ".dropdown-download-buttons a[href$='.pdf']")
+        links = soup.select(".dropdown-download-buttons a.btn-download-book-pdf-button")
         hrefs = {link["href"] for link in links if link["href"].endswith(build_pdf.pdf_path(language).name)}
         assert hrefs, f"{page}: no link to the whole book's PDF in the download menu"
         for href in hrefs:
